@@ -1,0 +1,99 @@
+import fs from 'node:fs'
+import { promisify } from 'node:util'
+import writeFileAtomic from 'write-file-atomic'
+
+/**
+ * The file system calls the engine makes, in one object so tests can wrap it and fail chosen
+ * calls by path (fault injection) while the files underneath stay real.
+ *
+ * The default implementation promisifies the callback API: `fs.promises` goes through
+ * `FileHandle` objects and measured ~1.6× slower for thousands of small writes.
+ */
+export interface EngineFs {
+  readFile(path: string): Promise<Buffer>
+  writeFile(path: string, data: Uint8Array, options: { flag: string; mode: number }): Promise<void>
+  /** Standalone state files (journal, manifest): temp + fsync + rename via write-file-atomic. */
+  writeFileAtomic(path: string, data: string, options: { fsync: boolean; mode: number }): Promise<void>
+  rename(from: string, to: string): Promise<void>
+  link(existing: string, newPath: string): Promise<void>
+  symlink(target: string, path: string): Promise<void>
+  readlink(path: string): Promise<string>
+  unlink(path: string): Promise<void>
+  mkdir(path: string, options: { recursive: boolean; mode?: number }): Promise<string | undefined>
+  rmdir(path: string): Promise<void>
+  rm(path: string, options: { recursive: boolean; force: boolean }): Promise<void>
+  readdir(path: string, options: { withFileTypes: true }): Promise<fs.Dirent[]>
+  lstat(path: string): Promise<fs.Stats>
+  stat(path: string): Promise<fs.Stats>
+  realpath(path: string): Promise<string>
+  chmod(path: string, mode: number): Promise<void>
+  statfs(path: string): Promise<fs.StatsFs>
+  /** fsync a file or a directory by path (open read-only, fsync, close). */
+  fsyncPath(path: string): Promise<void>
+}
+
+const open = promisify(fs.open)
+const fsync = promisify(fs.fsync)
+const close = promisify(fs.close)
+
+async function fsyncPath(path: string): Promise<void> {
+  const fd = await open(path, 'r')
+  try {
+    await fsync(fd)
+  } finally {
+    await close(fd)
+  }
+}
+
+export const nodeFs: EngineFs = {
+  readFile: promisify(fs.readFile) as (path: string) => Promise<Buffer>,
+  writeFile: promisify(fs.writeFile) as EngineFs['writeFile'],
+  writeFileAtomic: (path, data, options) => writeFileAtomic(path, data, { fsync: options.fsync, mode: options.mode }),
+  rename: promisify(fs.rename),
+  link: promisify(fs.link),
+  symlink: (target, path) => promisify(fs.symlink)(target, path),
+  readlink: (path) => promisify(fs.readlink)(path),
+  unlink: promisify(fs.unlink),
+  mkdir: promisify(fs.mkdir) as EngineFs['mkdir'],
+  rmdir: (path) => promisify(fs.rmdir)(path),
+  rm: promisify(fs.rm),
+  readdir: promisify(fs.readdir) as EngineFs['readdir'],
+  lstat: (path) => promisify(fs.lstat)(path),
+  stat: (path) => promisify(fs.stat)(path),
+  realpath: (path) => promisify(fs.realpath)(path),
+  chmod: promisify(fs.chmod),
+  statfs: (path) => promisify(fs.statfs)(path),
+  fsyncPath,
+}
+
+/** Wraps an `EngineFs` so every call is counted (the report compares this with the bundler alone). */
+export function countingFs(inner: EngineFs): { fs: EngineFs; count: () => number } {
+  let calls = 0
+  const wrapped = {} as Record<string, unknown>
+  for (const [name, fn] of Object.entries(inner) as Array<[string, (...args: unknown[]) => unknown]>) {
+    wrapped[name] = (...args: unknown[]) => {
+      calls++
+      return fn(...args)
+    }
+  }
+  return { fs: wrapped as unknown as EngineFs, count: () => calls }
+}
+
+/** Resolves `undefined` instead of rejecting when the path does not exist. */
+export async function lstatOrUndefined(efs: EngineFs, path: string): Promise<fs.Stats | undefined> {
+  try {
+    return await efs.lstat(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    throw error
+  }
+}
+
+/** Runs an fs call and ignores the given error codes (ENOENT by default). */
+export async function ignoring(promise: Promise<unknown>, codes: readonly string[] = ['ENOENT']): Promise<void> {
+  try {
+    await promise
+  } catch (error) {
+    if (!codes.includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The write-ahead journal: `<stateDir>/journal.json`, one JSON object, replaced atomically
+ * (write-file-atomic: temp file + fsync + rename; the state dir is fsynced after it when
+ * durability is not `none`). It exists only while a commit is in progress.
+ *
+ *   {
+ *     "format": "emit-optimizer/journal@1",
+ *     "state": "prepared" | "committed",
+ *     "txId": "m3k2p1-4f1c", "strategy": "incremental" | "swap" | "symlink",
+ *     "outDir": "/abs/dist", "pid": 4242, "createdAt": "2026-11-22T10:00:00.000Z",
+ *     "manifest": { …the manifest of the new output… },
+ *
+ *     incremental:
+ *     "txDir": "/abs/state/tx-<id>",        staged files (s/<n>) and backups (b/<n>)
+ *     "dirs": ["assets", "assets/img"],      directories this commit creates in outDir, parents first
+ *     "ops": [                               in publish order
+ *       { "op": "put", "path": "assets/a.js", "group": 0, "stage": "s/0", "backup": "b/0" | null },
+ *       { "op": "del", "path": "old.js", "backup": "b/1" }
+ *     ]
+ *
+ *     swap:     "next": "/abs/.dist.eo-next", "prev": "/abs/.dist.eo-prev", "hadOutDir": true
+ *     symlink:  "build": "/abs/state/builds/<id>", "link": "/abs/.dist.eo-link",
+ *               "previousTarget": "<link text>" | null, "migrated": "/abs/state/builds/<id>" | null
+ *   }
+ *
+ * Sequence: stage everything (nothing in outDir changes) → journal `prepared` → publish → fsync
+ * touched directories → journal `committed` (the commit point) → manifest → cleanup → journal
+ * removed.
+ *
+ * Recovery (at the start of the next transaction, `emit-optimizer recover`, or `recover()`):
+ * - `prepared`: roll back. Each op is undone from what is on disk, so undoing twice is harmless:
+ *   put with its staged file still present was never published (drop stage and backup); put
+ *   whose stage is gone was published (rename the backup back, or unlink the new file when there
+ *   was none); del whose backup exists is renamed back. Created directories are removed if empty.
+ * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs.
+ * - no journal: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds).
+ * So after a crash at any instant, outDir holds exactly the old or exactly the new output.
+ */
+import { EmitOptimizerError, errnoCode } from '../errors.js'
+import type { EngineFs } from './fs.js'
+import type { Manifest } from './manifest.js'
+import type { PublishGroup } from './publish-order.js'
+
+export const JOURNAL_FORMAT = 'emit-optimizer/journal@1'
+
+export interface PutOp {
+  op: 'put'
+  path: string
+  /** publish group: 0 assets, 1 code, 2 entry points */
+  group: PublishGroup
+  stage: string
+  backup: string | null
+}
+export interface DelOp {
+  op: 'del'
+  path: string
+  backup: string
+}
+export type JournalOp = PutOp | DelOp
+
+interface JournalBase {
+  format: typeof JOURNAL_FORMAT
+  state: 'prepared' | 'committed'
+  txId: string
+  outDir: string
+  pid: number
+  createdAt: string
+  manifest: Manifest
+}
+
+export interface IncrementalJournal extends JournalBase {
+  strategy: 'incremental'
+  txDir: string
+  dirs: string[]
+  ops: JournalOp[]
+}
+
+export interface SwapJournal extends JournalBase {
+  strategy: 'swap'
+  next: string
+  prev: string
+  hadOutDir: boolean
+}
+
+export interface SymlinkJournal extends JournalBase {
+  strategy: 'symlink'
+  build: string
+  link: string
+  previousTarget: string | null
+  migrated: string | null
+}
+
+export type Journal = IncrementalJournal | SwapJournal | SymlinkJournal
+
+export async function readJournal(efs: EngineFs, file: string): Promise<Journal | undefined> {
+  let text: string
+  try {
+    text = (await efs.readFile(file)).toString('utf8')
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const journal = JSON.parse(text) as Journal
+    if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy)) {
+      throw new Error(`unknown format or state`)
+    }
+    return journal
+  } catch (error) {
+    throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal of an interrupted commit cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. Inspect outDir, then delete the journal and run "emit-optimizer verify" to list any drift.`, { path: file, cause: error })
+  }
+}
+
+export async function writeJournal(efs: EngineFs, file: string, journal: Journal, fsync: boolean): Promise<void> {
+  await efs.writeFileAtomic(file, JSON.stringify(journal), { fsync, mode: 0o600 })
+}

@@ -1,0 +1,158 @@
+import path from 'node:path'
+import { EmitOptimizerError } from '../errors.js'
+import { nodeFs, type EngineFs } from './fs.js'
+
+export type Strategy = 'incremental' | 'swap' | 'symlink'
+export type Durability = 'none' | 'commit' | 'full'
+
+/** Where warnings go; bundler adapters pass the bundler's logger. */
+export interface Logger {
+  warn(message: string): void
+}
+
+export interface TransactionOptions {
+  /** The directory the output is committed to. Relative paths resolve against `root`. */
+  outDir: string
+  /**
+   * Project root: relative paths resolve against it, the default state dir lives under it, and it
+   * is never accepted as outDir.
+   * @default process.cwd()
+   */
+  root?: string
+  /**
+   * How the new output is published.
+   * - `incremental`: changed files are renamed into place one by one in publish order, stale
+   *   files deleted, unchanged files untouched; the journal makes the whole commit atomic.
+   * - `swap`: the full output is staged in a sibling directory (unchanged files hard-linked) and
+   *   swapped in with two renames.
+   * - `symlink`: outDir is a symlink to `<stateDir>/builds/<id>`; publishing replaces the link
+   *   in one rename.
+   * @default 'incremental'
+   */
+  strategy?: Strategy
+  /**
+   * Where the manifest, journal, lock, staging and backups live. Must be on outDir's filesystem;
+   * when the default is not, `<outDir's parent>/.<outDir name>.emit-optimizer` is used instead.
+   * @default '<root>/node_modules/.cache/emit-optimizer/<outDir name>-<hash of outDir>'
+   */
+  stateDir?: string
+  /**
+   * - `none`: no fsync. Safe against a killed process (the kernel keeps the data), not power loss.
+   * - `commit`: fsync the journal, the manifest and every touched directory at the commit point,
+   *   so a power loss cannot leave a mix of old and new names.
+   * - `full`: also fsync each file's data before it is published (no zero-length file after power
+   *   loss even on filesystems without rename ordering). Slowest.
+   * @default 'commit'
+   */
+  durability?: Durability
+  /**
+   * Maximum file system operations in flight. EMFILE/ENFILE halve it and retry.
+   * @default 32
+   */
+  concurrency?: number
+  /**
+   * Also delete files in outDir that this engine never wrote (files from a previous bundler run,
+   * stray files). Without it only files a previous commit produced are deleted.
+   * @default false
+   */
+  clean?: boolean
+  /**
+   * Publish order: files matching `entries` are published last, files matching `code` before
+   * them, everything else (plain assets) first; stale files are deleted at the very end. Globs
+   * (picomatch) against the output path.
+   */
+  publishOrder?: {
+    /** @default ['**\/*.html', '**\/*manifest*.json', '**\/*.webmanifest', '**\/sw.js', '**\/service-worker.js', '**\/_redirects', '**\/_headers'] */
+    entries?: string[]
+    /** @default ['**\/*.{js,mjs,cjs,jsx,css,wasm}'] */
+    code?: string[]
+  }
+  /**
+   * How long to wait for another process's lock on outDir before failing with `EO_LOCKED`.
+   * @default 30000
+   */
+  lockTimeoutMs?: number
+  /**
+   * Allow deleting from, swapping or linking an outDir that is the filesystem root, the home
+   * directory, the project root (or above it) or a repository root.
+   * @default false
+   */
+  allowDangerousOutDir?: boolean
+  /**
+   * Check free space before the first write (`EO_NO_SPACE`).
+   * @default true
+   */
+  checkDiskSpace?: boolean
+  /**
+   * Receives warnings (e.g. the state dir fallback).
+   * @default a logger that writes to stderr
+   */
+  logger?: Logger
+  /**
+   * File system used for every operation; tests wrap it to inject faults.
+   * @default node:fs
+   */
+  fs?: EngineFs
+}
+
+export interface ResolvedTransactionOptions {
+  outDir: string
+  root: string
+  strategy: Strategy
+  stateDir: string | undefined
+  durability: Durability
+  concurrency: number
+  clean: boolean
+  publishOrder: { entries: string[]; code: string[] }
+  lockTimeoutMs: number
+  allowDangerousOutDir: boolean
+  checkDiskSpace: boolean
+  logger: Logger
+  fs: EngineFs
+}
+
+export const DEFAULT_ENTRY_PATTERNS = ['**/*.html', '**/*manifest*.json', '**/*.webmanifest', '**/sw.js', '**/service-worker.js', '**/_redirects', '**/_headers']
+export const DEFAULT_CODE_PATTERNS = ['**/*.{js,mjs,cjs,jsx,css,wasm}']
+
+const stderrLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (!allowed.includes(value)) {
+    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid ${name}: ${JSON.stringify(value)}. Use one of ${allowed.map((a) => `'${a}'`).join(', ')}.`)
+  }
+  return value
+}
+
+export function resolveTransactionOptions(options: TransactionOptions): ResolvedTransactionOptions {
+  if (typeof options?.outDir !== 'string' || options.outDir.length === 0) {
+    throw new EmitOptimizerError('EO_INVALID_OPTION', 'outDir is required: pass the output directory, e.g. { outDir: "dist" }.')
+  }
+  const root = path.resolve(options.root ?? process.cwd())
+  const concurrency = options.concurrency ?? 32
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid concurrency: ${JSON.stringify(options.concurrency)}. Use a positive integer (default 32).`)
+  }
+  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+  if (!(lockTimeoutMs >= 0)) {
+    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid lockTimeoutMs: ${JSON.stringify(options.lockTimeoutMs)}. Use a number of milliseconds ≥ 0 (default 30000).`)
+  }
+  return {
+    outDir: path.resolve(root, options.outDir),
+    root,
+    strategy: oneOf('strategy', options.strategy, ['incremental', 'swap', 'symlink'], 'incremental'),
+    stateDir: options.stateDir === undefined ? undefined : path.resolve(root, options.stateDir),
+    durability: oneOf('durability', options.durability, ['none', 'commit', 'full'], 'commit'),
+    concurrency,
+    clean: options.clean ?? false,
+    publishOrder: {
+      entries: options.publishOrder?.entries ?? DEFAULT_ENTRY_PATTERNS,
+      code: options.publishOrder?.code ?? DEFAULT_CODE_PATTERNS,
+    },
+    lockTimeoutMs,
+    allowDangerousOutDir: options.allowDangerousOutDir ?? false,
+    checkDiskSpace: options.checkDiskSpace ?? true,
+    logger: options.logger ?? stderrLogger,
+    fs: options.fs ?? nodeFs,
+  }
+}

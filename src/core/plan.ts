@@ -1,0 +1,140 @@
+import type { Stats } from 'node:fs'
+import path from 'node:path'
+import { EmitOptimizerError } from '../errors.js'
+import type { EngineFs } from './fs.js'
+import { lstatOrUndefined } from './fs.js'
+import { hashContents } from './hash.js'
+import type { Manifest, ManifestEntry } from './manifest.js'
+import type { PublishGroup } from './publish-order.js'
+import type { IoQueue } from './queue.js'
+
+/** A file the new output must contain. */
+export interface DesiredFile {
+  path: string
+  contents: Uint8Array
+  /** Permission bits to set; when absent a replaced file keeps its mode and a new one gets 0o666 & ~umask. */
+  mode?: number
+}
+
+export interface PlannedWrite {
+  path: string
+  contents: Uint8Array
+  hash: string
+  group: PublishGroup
+  /** Mode to give the file, when it must be set explicitly (given, or kept from the replaced file). */
+  mode: number | undefined
+  /** The file it replaces, if any. */
+  existing: Stats | undefined
+}
+
+export interface Plan {
+  writes: PlannedWrite[]
+  /** Files whose bytes (and mode) already match; their manifest entries, refreshed by stat. */
+  unchanged: Map<string, ManifestEntry>
+  /** Unchanged entries whose stat differed from the manifest (touched but equal): the manifest must be rewritten. */
+  refreshed: number
+  /** Existing files to remove: stale outputs of the last commit, explicit deletes, and with `clean` every foreign file. */
+  deletes: string[]
+  /** Existing files neither produced nor deleted by this commit (kept by swap/symlink when not cleaning). */
+  untracked: string[]
+  /** Directories found in the current output (swap/symlink recreate them). */
+  dirs: string[]
+}
+
+export interface PlanInput {
+  fs: EngineFs
+  queue: IoQueue
+  /** Where the current output's files are (outDir, or the build a symlink points to); undefined when there is none. */
+  currentDir: string | undefined
+  desired: DesiredFile[]
+  explicitDeletes: string[]
+  manifest: Manifest | undefined
+  /** Whether a full listing of the current output is needed (clean, or a strategy that rebuilds the directory). */
+  walk: boolean
+  clean: boolean
+  classify: (path: string) => PublishGroup
+}
+
+function entryFromStats(stats: Stats, size: number, hash: string): ManifestEntry {
+  return { size, hash, mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, ino: stats.ino }
+}
+
+/** Lists files (and directories) under `dir`, as POSIX paths relative to it; symlinks are listed, not followed. */
+export async function listTree(efs: EngineFs, dir: string): Promise<{ files: string[]; dirs: string[] }> {
+  const files: string[] = []
+  const dirs: string[] = []
+  const visit = async (rel: string): Promise<void> => {
+    const entries = await efs.readdir(rel ? path.join(dir, rel) : dir, { withFileTypes: true })
+    await Promise.all(
+      entries.map(async (entry) => {
+        const child = rel ? `${rel}/${entry.name}` : entry.name
+        if (entry.isDirectory()) {
+          dirs.push(child)
+          await visit(child)
+        } else {
+          files.push(child)
+        }
+      }),
+    )
+  }
+  await visit('')
+  return { files, dirs }
+}
+
+/**
+ * Decides, per path, whether to write, keep or delete. A file is kept untouched when its bytes
+ * (and requested mode) equal the new content: proven by the manifest when size, mtime and inode
+ * still match what the last commit recorded, by reading and comparing the bytes otherwise (a file
+ * changed behind our back is therefore detected and rewritten).
+ */
+export async function buildPlan(input: PlanInput): Promise<Plan> {
+  const { fs: efs, queue, currentDir, manifest } = input
+  const plan: Plan = { writes: [], unchanged: new Map(), refreshed: 0, deletes: [], untracked: [], dirs: [] }
+  const desiredPaths = new Set(input.desired.map((file) => file.path))
+
+  await queue.each(input.desired, async (file) => {
+    const hash = hashContents(file.contents)
+    const size = file.contents.byteLength
+    const existing = currentDir === undefined ? undefined : await lstatOrUndefined(efs, path.join(currentDir, file.path))
+    const write = (): void => {
+      plan.writes.push({ path: file.path, contents: file.contents, hash, group: input.classify(file.path), mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined), existing })
+    }
+    if (existing === undefined) return write()
+    if (existing.isDirectory()) {
+      throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot write file "${file.path}": a directory of that name exists in outDir. Remove it or rename the output file.`, { path: file.path })
+    }
+    if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
+    const recorded = manifest?.files[file.path]
+    if (recorded && recorded.hash === hash && recorded.size === size && recorded.mtimeMs === existing.mtimeMs && recorded.ino === existing.ino) {
+      plan.unchanged.set(file.path, recorded)
+      return
+    }
+    const onDisk = await efs.readFile(path.join(currentDir!, file.path))
+    if (!Buffer.from(onDisk.buffer, onDisk.byteOffset, onDisk.byteLength).equals(file.contents)) return write()
+    plan.unchanged.set(file.path, entryFromStats(existing, size, hash))
+    plan.refreshed++
+  })
+
+  const candidates = new Set<string>()
+  for (const p of Object.keys(manifest?.files ?? {})) candidates.add(p)
+  for (const p of input.explicitDeletes) candidates.add(p)
+  if (input.walk && currentDir !== undefined) {
+    const tree = await listTree(efs, currentDir)
+    if (!input.clean) plan.dirs = tree.dirs
+    for (const p of tree.files) {
+      if (desiredPaths.has(p) || candidates.has(p)) continue
+      if (input.clean) candidates.add(p)
+      else plan.untracked.push(p)
+    }
+  }
+  const toCheck = [...candidates].filter((p) => !desiredPaths.has(p))
+  if (currentDir !== undefined) {
+    const present = await queue.each(toCheck, async (p) => ((await lstatOrUndefined(efs, path.join(currentDir, p))) === undefined ? undefined : p))
+    for (const p of present) if (p !== undefined) plan.deletes.push(p)
+  }
+  // Deterministic order: journals, tests and reports read the same on every run.
+  plan.writes.sort((a, b) => a.group - b.group || (a.path < b.path ? -1 : 1))
+  plan.deletes.sort()
+  plan.untracked.sort()
+  return plan
+}

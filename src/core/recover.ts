@@ -1,0 +1,104 @@
+import path from 'node:path'
+import { EmitOptimizerError, errnoCode } from '../errors.js'
+import type { EngineContext } from './context.js'
+import { countingFs, ignoring, lstatOrUndefined } from './fs.js'
+import { readJournal, type Journal } from './journal.js'
+import { acquireLock } from './lock.js'
+import { readManifest, writeManifest } from './manifest.js'
+import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import { IoQueue } from './queue.js'
+import { resolveStateDir, statePaths } from './state-dir.js'
+import { strategies } from './strategies/index.js'
+import { discardSwapLeftovers } from './strategies/swap.js'
+import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
+
+export type RecoverOptions = Omit<TransactionOptions, 'outDir' | 'strategy' | 'clean' | 'publishOrder' | 'checkDiskSpace' | 'allowDangerousOutDir'>
+
+export interface RecoverResult {
+  outDir: string
+  stateDir: string
+  /** `rolled-back`: an interrupted commit was undone; `rolled-forward`: it had passed its commit point and was completed. */
+  action: 'none' | 'rolled-back' | 'rolled-forward'
+  txId?: string
+  strategy?: Strategy
+  /** Staging or backup entries removed that no journal referenced. */
+  leftoversRemoved: number
+}
+
+/** Completes a commit whose journal says `committed`; idempotent. */
+export async function finishCommitted(ctx: EngineContext, journal: Journal): Promise<void> {
+  await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
+  await strategies[journal.strategy].finish(ctx, journal)
+  await removeJournal(ctx)
+}
+
+export async function removeJournal(ctx: EngineContext): Promise<void> {
+  await ignoring(ctx.fs.unlink(ctx.paths.journal))
+  if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
+}
+
+/**
+ * Brings outDir back to exactly one committed state after an interrupted commit (see the rules
+ * in journal.ts), then removes staging litter. The caller holds the lock.
+ */
+export async function recoverPending(ctx: EngineContext): Promise<Omit<RecoverResult, 'outDir' | 'stateDir'>> {
+  const journal = await readJournal(ctx.fs, ctx.paths.journal)
+  let result: Omit<RecoverResult, 'outDir' | 'stateDir'> = { action: 'none', leftoversRemoved: 0 }
+  if (journal) {
+    if (journal.outDir !== ctx.outDir) {
+      throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal "${ctx.paths.journal}" belongs to outDir ${journal.outDir}, not ${ctx.outDir}. Nothing was changed; run "emit-optimizer recover --out ${journal.outDir}" or pass the stateDir of this outDir.`, { path: ctx.paths.journal })
+    }
+    if (journal.state === 'committed') {
+      await finishCommitted(ctx, journal)
+      result = { action: 'rolled-forward', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
+    } else {
+      await strategies[journal.strategy].rollback(ctx, journal)
+      await removeJournal(ctx)
+      result = { action: 'rolled-back', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
+    }
+  }
+  result.leftoversRemoved = await discardLeftovers(ctx)
+  return result
+}
+
+/** Removes staging that no journal references: a commit killed before its journal was written. */
+async function discardLeftovers(ctx: EngineContext): Promise<number> {
+  let names: string[]
+  try {
+    names = (await ctx.fs.readdir(ctx.paths.dir, { withFileTypes: true })).map((entry) => entry.name)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 0
+    throw error
+  }
+  // tx-* are staging dirs; `<name>.<digits>` are write-file-atomic temp files of the journal/manifest.
+  const litter = names.filter((name) => name.startsWith('tx-') || /^(journal|manifest)\.json\.\d+$/.test(name))
+  await ctx.queue.each(litter, (name) => ctx.fs.rm(path.join(ctx.paths.dir, name), { recursive: true, force: true }))
+  await discardSwapLeftovers(ctx)
+  await ignoring(ctx.fs.unlink(symlinkTempPath(ctx.outDir)))
+  if (names.includes('builds')) {
+    const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
+    const out = await lstatOrUndefined(ctx.fs, ctx.outDir)
+    const linked = out?.isSymbolicLink() ? path.resolve(path.dirname(ctx.outDir), await ctx.fs.readlink(ctx.outDir)) : undefined
+    await removeUnreferencedBuilds(ctx, [linked, manifest?.buildDir, manifest?.previousBuildDir])
+  }
+  return litter.length
+}
+
+/**
+ * Recovers outDir after a crash: an interrupted commit is rolled back (or forward when it had
+ * reached its commit point) and staging litter is removed. Safe to call at any time.
+ */
+export async function recover(outDir: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+  const resolved = resolveTransactionOptions({ ...options, outDir })
+  const stateDir = await resolveStateDir(resolved)
+  const paths = statePaths(stateDir)
+  const counted = countingFs(resolved.fs)
+  const ctx: EngineContext = { fs: counted.fs, queue: new IoQueue(resolved.concurrency), outDir: resolved.outDir, paths, fsync: resolved.durability !== 'none', fsyncFiles: resolved.durability === 'full', logger: resolved.logger }
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined) return { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }
+  const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })
+  try {
+    return { outDir: resolved.outDir, stateDir, ...(await recoverPending(ctx)) }
+  } finally {
+    await lock.release()
+  }
+}

@@ -1,0 +1,84 @@
+import path from 'node:path'
+import type { EngineContext } from '../context.js'
+import { ignoring, lstatOrUndefined } from '../fs.js'
+import type { DelOp, IncrementalJournal, Journal, JournalOp, PutOp } from '../journal.js'
+import { PUBLISH_GROUPS } from '../publish-order.js'
+import { fsyncDirs, parentDirs, stageFile, type PublishStrategy, type WrittenFile } from './shared.js'
+
+/**
+ * Changed files are staged in `<stateDir>/tx-<id>/s/`, then published by rename in publish
+ * order. A replaced file is first hard-linked into `b/` (its backup) so the rename replaces it
+ * atomically: readers never see it missing. Stale files are renamed into `b/` last.
+ */
+export const incremental: PublishStrategy = {
+  async stage(ctx, plan, header, manifestFor) {
+    const txDir = ctx.paths.txDir(header.txId)
+    await ctx.fs.mkdir(path.join(txDir, 's'), { recursive: true, mode: 0o700 })
+    await ctx.fs.mkdir(path.join(txDir, 'b'), { recursive: true, mode: 0o700 })
+    const written = new Map<string, WrittenFile>()
+    const ops: JournalOp[] = plan.writes.map((write, i) => ({ op: 'put', path: write.path, group: write.group, stage: `s/${i}`, backup: write.existing ? `b/${i}` : null }))
+    await ctx.queue.each(plan.writes.keys(), async (i) => {
+      const write = plan.writes[i]!
+      written.set(write.path, await stageFile(ctx, path.join(txDir, 's', String(i)), write))
+    })
+    plan.deletes.forEach((p, i) => ops.push({ op: 'del', path: p, backup: `b/d${i}` }))
+
+    // Directories to create, found before anything is touched so rollback can remove them.
+    const dirs: string[] = []
+    if ((await lstatOrUndefined(ctx.fs, ctx.outDir)) === undefined) dirs.push('')
+    const missing = await ctx.queue.each(parentDirs(plan.writes.map((w) => w.path)), async (dir) => (dirs.length > 0 || (await lstatOrUndefined(ctx.fs, path.join(ctx.outDir, dir))) === undefined ? dir : undefined))
+    for (const dir of missing) if (dir !== undefined) dirs.push(dir)
+
+    const journal: IncrementalJournal = { ...header, strategy: 'incremental', manifest: manifestFor(written), txDir, dirs, ops }
+    return { journal, written }
+  },
+
+  async publish(ctx, journal) {
+    const j = journal as IncrementalJournal
+    for (const dir of j.dirs) await ignoring(ctx.fs.mkdir(path.join(ctx.outDir, dir), { recursive: dir === '' }), ['EEXIST'])
+    // Ops are journaled in publish order; each group is on disk before the next one starts.
+    for (const group of PUBLISH_GROUPS) {
+      await ctx.queue.each(j.ops.filter((op): op is PutOp => op.op === 'put' && op.group === group), async (op) => {
+        const target = path.join(ctx.outDir, op.path)
+        if (op.backup) await ctx.fs.link(target, path.join(j.txDir, op.backup))
+        await ctx.fs.rename(path.join(j.txDir, op.stage), target)
+      })
+    }
+    await ctx.queue.each(j.ops.filter((op): op is DelOp => op.op === 'del'), (op) => ctx.fs.rename(path.join(ctx.outDir, op.path), path.join(j.txDir, op.backup)))
+    if (ctx.fsync) await fsyncDirs(ctx, touchedDirs(ctx, j))
+  },
+
+  async rollback(ctx, journal) {
+    const j = journal as IncrementalJournal
+    await ctx.queue.each(j.ops, async (op) => {
+      const target = path.join(ctx.outDir, op.path)
+      if (op.op === 'del') {
+        if ((await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.backup))) === undefined) return
+        await ctx.fs.mkdir(path.dirname(target), { recursive: true })
+        await ctx.fs.rename(path.join(j.txDir, op.backup), target)
+        return
+      }
+      const staged = (await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.stage))) !== undefined
+      if (staged) return // never published: target still holds the old file
+      if (op.backup) await ignoring(ctx.fs.rename(path.join(j.txDir, op.backup), target))
+      else await ignoring(ctx.fs.unlink(target))
+    })
+    for (const dir of [...j.dirs].reverse()) await ignoring(ctx.fs.rmdir(path.join(ctx.outDir, dir)), ['ENOENT', 'ENOTEMPTY', 'EEXIST'])
+    if (ctx.fsync) await fsyncDirs(ctx, touchedDirs(ctx, j).filter((dir) => !j.dirs.includes(path.relative(ctx.outDir, dir))))
+    await ctx.fs.rm(j.txDir, { recursive: true, force: true })
+  },
+
+  async finish(ctx, journal) {
+    const j = journal as IncrementalJournal
+    await ctx.fs.rm(j.txDir, { recursive: true, force: true })
+    // Directories emptied by deleting stale files go too, as the bundler's own clean would do.
+    const emptied = parentDirs(j.ops.filter((op) => op.op === 'del').map((op) => op.path)).reverse()
+    for (const dir of emptied) await ignoring(ctx.fs.rmdir(path.join(ctx.outDir, dir)), ['ENOENT', 'ENOTEMPTY', 'EEXIST'])
+  },
+}
+
+function touchedDirs(ctx: EngineContext, journal: Journal & { ops: JournalOp[]; dirs: string[] }): string[] {
+  const dirs = new Set<string>([ctx.outDir])
+  for (const op of journal.ops) dirs.add(path.dirname(path.join(ctx.outDir, op.path)))
+  return [...dirs]
+}

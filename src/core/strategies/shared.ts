@@ -1,0 +1,87 @@
+import path from 'node:path'
+import type { EngineContext } from '../context.js'
+import { ignoring } from '../fs.js'
+import type { Journal } from '../journal.js'
+import type { Manifest, ManifestEntry } from '../manifest.js'
+import type { Plan, PlannedWrite } from '../plan.js'
+
+export interface WrittenFile {
+  entry: ManifestEntry
+  /** Time to stage this file (write, stat, chmod, fsync), for latency reports. */
+  durationMs: number
+}
+
+/** Fields every journal carries; the strategy adds its own. */
+export type JournalHeader = Pick<Journal, 'format' | 'state' | 'txId' | 'outDir' | 'pid' | 'createdAt'>
+
+export interface StagedCommit {
+  journal: Journal
+  written: Map<string, WrittenFile>
+}
+
+/** One way of publishing; see journal.ts for the on-disk protocol each follows. */
+export interface PublishStrategy {
+  /** Prepares the new output without changing outDir. */
+  stage(ctx: EngineContext, plan: Plan, header: JournalHeader, manifestFor: (written: Map<string, WrittenFile>) => Manifest): Promise<StagedCommit>
+  /** Makes the new output visible; on error the caller rolls back. */
+  publish(ctx: EngineContext, journal: Journal): Promise<void>
+  /** Undoes a `prepared` journal; idempotent, so a crash during rollback is recovered by running it again. */
+  rollback(ctx: EngineContext, journal: Journal): Promise<void>
+  /** Removes what the old output needed after the commit point; idempotent. */
+  finish(ctx: EngineContext, journal: Journal): Promise<void>
+}
+
+/**
+ * Writes one new file at `target`, created exclusively ('wx'). Staging locations are private
+ * directories (0o700) until published, so the file can be created with its final mode.
+ */
+export async function stageFile(ctx: EngineContext, target: string, write: PlannedWrite): Promise<WrittenFile> {
+  const started = performance.now()
+  await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
+  let stats = await ctx.fs.stat(target)
+  // The umask may have stripped bits of a mode we must keep (e.g. a replaced 0o666 file).
+  if (write.mode !== undefined && (stats.mode & 0o7777) !== write.mode) {
+    await ctx.fs.chmod(target, write.mode)
+    stats = await ctx.fs.stat(target)
+  }
+  if (ctx.fsyncFiles) await ctx.fs.fsyncPath(target)
+  return {
+    entry: { size: write.contents.byteLength, hash: write.hash, mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, ino: stats.ino },
+    durationMs: performance.now() - started,
+  }
+}
+
+/** Parent directories of `files` (POSIX, relative), parents before children. */
+export function parentDirs(files: Iterable<string>): string[] {
+  const dirs = new Set<string>()
+  for (const file of files) {
+    for (let dir = path.posix.dirname(file); dir !== '.' && !dirs.has(dir); dir = path.posix.dirname(dir)) dirs.add(dir)
+  }
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))
+}
+
+/**
+ * Fills a fresh directory with the complete new output: unchanged and untracked files are hard
+ * links to the current ones (same inode, same mtime), changed files are written.
+ */
+export async function populateDir(ctx: EngineContext, dir: string, currentDir: string | undefined, plan: Plan): Promise<Map<string, WrittenFile>> {
+  const linked = [...plan.unchanged.keys(), ...plan.untracked]
+  const dirs = new Set([...plan.dirs, ...parentDirs([...linked, ...plan.writes.map((w) => w.path)])])
+  for (const rel of [...dirs].sort((a, b) => a.split('/').length - b.split('/').length)) {
+    await ignoring(ctx.fs.mkdir(path.join(dir, rel), { recursive: false }), ['EEXIST'])
+  }
+  if (currentDir !== undefined) {
+    await ctx.queue.each(linked, (rel) => ctx.fs.link(path.join(currentDir, rel), path.join(dir, rel)))
+  }
+  const written = new Map<string, WrittenFile>()
+  await ctx.queue.each(plan.writes, async (write) => {
+    written.set(write.path, await stageFile(ctx, path.join(dir, write.path), write))
+  })
+  if (ctx.fsync) await ctx.queue.each(['', ...dirs], (rel) => ctx.fs.fsyncPath(path.join(dir, rel)))
+  return written
+}
+
+/** fsyncs a set of directories (errors other than a vanished directory propagate). */
+export async function fsyncDirs(ctx: EngineContext, dirs: Iterable<string>): Promise<void> {
+  await ctx.queue.each(new Set(dirs), (dir) => ignoring(ctx.fs.fsyncPath(dir)))
+}

@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import MagicString from 'magic-string'
+import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
+import type { EngineContext } from './context.js'
+import { countingFs, lstatOrUndefined } from './fs.js'
+import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.js'
+import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
+import { acquireLock } from './lock.js'
+import { MANIFEST_FORMAT, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js'
+import { resolveTransactionOptions, type ResolvedTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import { buildPlan, type DesiredFile, type Plan } from './plan.js'
+import { createPublishClassifier } from './publish-order.js'
+import { IoQueue } from './queue.js'
+import { finishCommitted, recoverPending, removeJournal } from './recover.js'
+import { resolveStateDir, statePaths } from './state-dir.js'
+import { strategies } from './strategies/index.js'
+import type { WrittenFile } from './strategies/shared.js'
+import { currentSymlinkTarget } from './strategies/symlink.js'
+
+/**
+ * One change to a file's text. Offsets refer to the original content (magic-string semantics),
+ * so several edits compose without shifting each other.
+ */
+export type Edit =
+  /** Replace `[start, end)` with `content`; `start === end` inserts. */
+  | { start: number; end: number; content: string }
+  /** Replace the first match of a string, or every match of a global RegExp; no match is an error. */
+  | { search: string | RegExp; replace: string }
+
+export interface WriteOptions {
+  /** Permission bits, e.g. `0o755` for an executable. */
+  mode?: number
+}
+
+export type FileStatus = 'written' | 'unchanged' | 'deleted'
+
+export interface FileOutcome {
+  path: string
+  status: FileStatus
+  /** Size of the new file (0 for deleted). */
+  bytes: number
+  /** Time spent staging this file (written files only). */
+  durationMs?: number
+}
+
+export interface CommitStats {
+  written: number
+  unchanged: number
+  deleted: number
+  /** Files in outDir after the commit that this engine manages. */
+  total: number
+  bytesWritten: number
+  /** File system calls made by the commit (including recovery, planning and cleanup). */
+  fsOps: number
+  durationMs: number
+  phases: { lock: number; recover: number; plan: number; stage: number; publish: number; finish: number }
+}
+
+export interface CommitResult {
+  status: 'committed'
+  txId: string
+  outDir: string
+  stateDir: string
+  strategy: Strategy
+  /** Per file, sorted by path. */
+  files: FileOutcome[]
+  stats: CommitStats
+  /** What automatic recovery found from an earlier interrupted commit. */
+  recovered: 'none' | 'rolled-back' | 'rolled-forward'
+}
+
+export interface RollbackResult {
+  status: 'rolled-back'
+  txId: string
+  outDir: string
+}
+
+export interface Transaction {
+  readonly id: string
+  readonly outDir: string
+  /** Sets the file's new content; the last write to a path wins. */
+  write(path: string, contents: string | Uint8Array, options?: WriteOptions): void
+  /** Removes the file at commit (if it exists). */
+  delete(path: string): void
+  /** Queues edits; all edits to one file are applied with one read and one write. */
+  edit(path: string, edits: Edit | Edit[]): void
+  /** Publishes every change as one transaction; on any error outDir is left as it was. */
+  commit(): Promise<CommitResult>
+  /** Discards the pending changes; nothing on disk is touched. */
+  rollback(): Promise<RollbackResult>
+}
+
+type Pending =
+  | { kind: 'write'; contents: Uint8Array; mode: number | undefined; edits: Edit[] }
+  | { kind: 'edit'; edits: Edit[] }
+  | { kind: 'delete' }
+
+function newTxId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+}
+
+function toBytes(contents: string | Uint8Array): Uint8Array {
+  if (typeof contents === 'string') return Buffer.from(contents)
+  if (contents instanceof Uint8Array) return contents
+  throw new EmitOptimizerError('EO_INVALID_OPTION', `contents must be a string, Buffer or Uint8Array, got ${typeof contents}.`)
+}
+
+/**
+ * Starts a transaction on outDir. Nothing touches the disk until `commit()`; writes, deletes and
+ * edits are collected (and coalesced) in memory.
+ */
+export function createTransaction(options: TransactionOptions): Transaction {
+  const opts = resolveTransactionOptions(options)
+  const id = newTxId()
+  const pending = new Map<string, Pending>()
+  let closed: 'committed' | 'rolled-back' | 'committing' | undefined
+
+  const assertOpen = (): void => {
+    if (closed) throw new EmitOptimizerError('EO_TX_CLOSED', `transaction ${id} on ${opts.outDir} is already ${closed}. Start a new transaction with createTransaction().`)
+  }
+
+  return {
+    id,
+    outDir: opts.outDir,
+    write(file, contents, writeOptions = {}) {
+      assertOpen()
+      pending.set(normalizeOutputPath(file, opts.outDir), { kind: 'write', contents: toBytes(contents), mode: writeOptions.mode, edits: [] })
+    },
+    delete(file) {
+      assertOpen()
+      pending.set(normalizeOutputPath(file, opts.outDir), { kind: 'delete' })
+    },
+    edit(file, edits) {
+      assertOpen()
+      const rel = normalizeOutputPath(file, opts.outDir)
+      const list = Array.isArray(edits) ? edits : [edits]
+      const entry = pending.get(rel)
+      if (entry?.kind === 'delete') throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": it was deleted earlier in this transaction (outDir: ${opts.outDir}). Write its content instead.`, { path: rel })
+      if (entry) entry.edits.push(...list)
+      else pending.set(rel, { kind: 'edit', edits: [...list] })
+    },
+    async commit() {
+      assertOpen()
+      closed = 'committing'
+      try {
+        const result = await commitTransaction(opts, id, pending)
+        closed = 'committed'
+        return result
+      } catch (error) {
+        closed = 'rolled-back'
+        throw error
+      }
+    },
+    async rollback() {
+      assertOpen()
+      pending.clear()
+      closed = 'rolled-back'
+      return { status: 'rolled-back', txId: id, outDir: opts.outDir }
+    },
+  }
+}
+
+function applyEdits(rel: string, base: Uint8Array, edits: Edit[]): Uint8Array {
+  const text = Buffer.from(base.buffer, base.byteOffset, base.byteLength).toString('utf8')
+  const s = new MagicString(text)
+  const fail = (what: string): never => {
+    throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": ${what}. Check the edit against the file's current content.`, { path: rel })
+  }
+  for (const edit of edits) {
+    if ('search' in edit) {
+      const found = typeof edit.search === 'string' ? text.includes(edit.search) : new RegExp(edit.search.source, edit.search.flags.replace('g', '')).test(text)
+      if (!found) fail(`${String(edit.search)} does not occur`)
+      s.replace(edit.search, edit.replace)
+    } else {
+      if (!(Number.isInteger(edit.start) && Number.isInteger(edit.end) && edit.start >= 0 && edit.start <= edit.end && edit.end <= text.length)) {
+        fail(`range [${edit.start}, ${edit.end}) is outside the file (length ${text.length})`)
+      }
+      if (edit.start === edit.end) s.appendLeft(edit.start, edit.content)
+      else s.overwrite(edit.start, edit.end, edit.content)
+    }
+  }
+  return Buffer.from(s.toString())
+}
+
+async function resolvePending(ctx: EngineContext, currentDir: string | undefined, pending: Map<string, Pending>): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
+  const desired = new Map<string, DesiredFile>()
+  const deletes: string[] = []
+  await ctx.queue.each(pending, async ([rel, entry]) => {
+    if (entry.kind === 'delete') return void deletes.push(rel)
+    let contents: Uint8Array
+    let mode: number | undefined
+    if (entry.kind === 'write') {
+      contents = entry.contents
+      mode = entry.mode
+    } else {
+      try {
+        if (currentDir === undefined) throw Object.assign(new Error('no output yet'), { code: 'ENOENT' })
+        contents = await ctx.fs.readFile(path.join(currentDir, rel))
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw error
+        throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`, { path: rel })
+      }
+    }
+    if (entry.edits.length > 0) contents = applyEdits(rel, contents, entry.edits)
+    desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
+  })
+  return { desired, deletes }
+}
+
+/** Validates outDir's shape for the strategy and returns where its current files are. */
+async function currentOutput(ctx: EngineContext, strategy: Strategy): Promise<string | undefined> {
+  const out = await lstatOrUndefined(ctx.fs, ctx.outDir)
+  if (strategy === 'symlink') return (await currentSymlinkTarget(ctx)).dir
+  if (!out) return undefined
+  if (out.isSymbolicLink()) {
+    const target = await ctx.fs.readlink(ctx.outDir)
+    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is a symlink (to "${target}"): "${ctx.outDir}". Point outDir at the real directory, or use strategy 'symlink' if it was created by it.`, { path: ctx.outDir })
+  }
+  if (!out.isDirectory()) throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir exists and is not a directory: "${ctx.outDir}". Remove it or choose another outDir.`, { path: ctx.outDir })
+  return ctx.outDir
+}
+
+async function checkDiskSpace(ctx: EngineContext, plan: Plan): Promise<void> {
+  const needed = plan.writes.reduce((sum, write) => sum + write.contents.byteLength, 0)
+  if (needed === 0) return
+  const stats = await ctx.fs.statfs(ctx.paths.dir)
+  const available = stats.bavail * stats.bsize
+  // Room for the journal and a block of slack per file on top of the bytes themselves.
+  const required = needed + plan.writes.length * stats.bsize + 1024 * 1024
+  if (available < required) {
+    throw new EmitOptimizerError('EO_NO_SPACE', `not enough free space for the new output: "${ctx.outDir}" needs ${required} bytes, ${available} are available on the filesystem of ${ctx.paths.dir}. Free disk space; nothing was written.`, { path: ctx.outDir })
+  }
+}
+
+function validateManifestPaths(manifest: Manifest, file: string, outDir: string): void {
+  const isNormalized = (rel: string): boolean => {
+    try {
+      return normalizeOutputPath(rel, outDir) === rel
+    } catch {
+      return false
+    }
+  }
+  for (const rel of Object.keys(manifest.files)) {
+    if (!isNormalized(rel)) {
+      throw new EmitOptimizerError('EO_MANIFEST_CORRUPT', `the manifest "${file}" lists an invalid path ${JSON.stringify(rel)}. Delete the manifest: the next commit compares every file by content; outDir is left as it is.`, { path: file })
+    }
+  }
+}
+
+async function commitTransaction(opts: ResolvedTransactionOptions, txId: string, pending: Map<string, Pending>): Promise<CommitResult> {
+  const started = performance.now()
+  const phases = { lock: 0, recover: 0, plan: 0, stage: 0, publish: 0, finish: 0 }
+  let mark = started
+  const lap = (phase: keyof typeof phases): void => {
+    const now = performance.now()
+    phases[phase] += now - mark
+    mark = now
+  }
+
+  const stateDir = await resolveStateDir(opts)
+  const counted = countingFs(opts.fs)
+  const ctx: EngineContext = { fs: counted.fs, queue: new IoQueue(opts.concurrency), outDir: opts.outDir, paths: statePaths(stateDir), fsync: opts.durability !== 'none', fsyncFiles: opts.durability === 'full', logger: opts.logger }
+  const strategy = strategies[opts.strategy]
+
+  await ctx.fs.mkdir(stateDir, { recursive: true })
+  const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
+  lap('lock')
+  try {
+    const recovered = await recoverPending(ctx)
+    lap('recover')
+
+    const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
+    if (manifest) validateManifestPaths(manifest, ctx.paths.manifest, opts.outDir)
+    const currentDir = await currentOutput(ctx, opts.strategy)
+    const { desired, deletes } = await resolvePending(ctx, currentDir, pending)
+    const plan = await buildPlan({
+      fs: ctx.fs,
+      queue: ctx.queue,
+      currentDir,
+      desired: [...desired.values()],
+      explicitDeletes: deletes,
+      manifest,
+      walk: opts.clean || opts.strategy !== 'incremental',
+      clean: opts.clean,
+      classify: createPublishClassifier(opts.publishOrder),
+    })
+    if (plan.deletes.length > 0 || opts.clean || opts.strategy !== 'incremental') {
+      await assertSafeOutDir(opts.outDir, { root: opts.root, allowDangerous: opts.allowDangerousOutDir, fs: ctx.fs })
+    }
+    if (opts.strategy === 'incremental' && currentDir !== undefined) {
+      await assertConfined(await ctx.fs.realpath(opts.outDir), [...plan.writes.map((w) => w.path), ...plan.deletes], ctx.fs)
+    }
+    lap('plan')
+
+    const written = new Map<string, WrittenFile>()
+    const manifestFor = (files: Map<string, WrittenFile>): Manifest => {
+      const entries: Record<string, ManifestEntry> = {}
+      for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1))) entries[rel] = entry
+      return { format: MANIFEST_FORMAT, txId, outDir: opts.outDir, strategy: opts.strategy, committedAt: new Date().toISOString(), files: entries }
+    }
+
+    if (plan.writes.length === 0 && plan.deletes.length === 0) {
+      // Nothing to publish: only refresh the manifest when it is missing or a stat changed.
+      if (!manifest || plan.refreshed > 0 || manifest.strategy !== opts.strategy || Object.keys(manifest.files).length !== plan.unchanged.size) {
+        const builds = opts.strategy === 'symlink' ? { buildDir: manifest?.buildDir, previousBuildDir: manifest?.previousBuildDir } : {}
+        await writeManifest(ctx.fs, ctx.paths.manifest, { ...manifestFor(written), ...builds }, ctx.fsync)
+      }
+      lap('finish')
+    } else {
+      if (opts.checkDiskSpace) await checkDiskSpace(ctx, plan)
+      const header = { format: JOURNAL_FORMAT, state: 'prepared', txId, outDir: opts.outDir, pid: process.pid, createdAt: new Date().toISOString() } as const
+      let journal: Journal | undefined
+      try {
+        const staged = await strategy.stage(ctx, plan, header, manifestFor)
+        for (const [rel, file] of staged.written) written.set(rel, file)
+        journal = staged.journal
+        lap('stage')
+        await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
+        if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
+        await strategy.publish(ctx, journal)
+        journal = { ...journal, state: 'committed' }
+        await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
+        lap('publish')
+      } catch (error) {
+        await undo(ctx, journal, error, opts)
+        throw toEmitOptimizerError(error, errorPath(error) ?? opts.outDir, opts.outDir)
+      }
+      // Past the commit point: the new output is what recovery would produce from here on.
+      await finishCommitted(ctx, journal)
+      lap('finish')
+    }
+
+    const files: FileOutcome[] = [
+      ...[...plan.unchanged.entries()].map(([rel, entry]): FileOutcome => ({ path: rel, status: 'unchanged', bytes: entry.size })),
+      ...[...written].map(([rel, file]): FileOutcome => ({ path: rel, status: 'written', bytes: file.entry.size, durationMs: file.durationMs })),
+      ...plan.deletes.map((rel): FileOutcome => ({ path: rel, status: 'deleted', bytes: 0 })),
+    ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    return {
+      status: 'committed',
+      txId,
+      outDir: opts.outDir,
+      stateDir,
+      strategy: opts.strategy,
+      files,
+      recovered: recovered.action,
+      stats: {
+        written: written.size,
+        unchanged: plan.unchanged.size,
+        deleted: plan.deletes.length,
+        total: written.size + plan.unchanged.size,
+        bytesWritten: [...written.values()].reduce((sum, file) => sum + file.entry.size, 0),
+        fsOps: counted.count(),
+        durationMs: performance.now() - started,
+        phases,
+      },
+    }
+  } finally {
+    await lock.release()
+  }
+}
+
+function errorPath(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'path' in error && typeof error.path === 'string' ? error.path : undefined
+}
+
+/**
+ * Restores the previous output after a failure before the commit point. If the rollback itself
+ * fails, the journal stays so the next transaction (or `emit-optimizer recover`) finishes it.
+ */
+async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unknown, opts: ResolvedTransactionOptions): Promise<void> {
+  try {
+    if (journal) await strategies[journal.strategy].rollback(ctx, journal)
+    else await recoverPending(ctx)
+    await removeJournal(ctx)
+    if (journal) await recoverPending(ctx)
+  } catch (rollbackError) {
+    throw new EmitOptimizerError('EO_IO', `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`, { path: opts.outDir, cause })
+  }
+}
