@@ -1,0 +1,151 @@
+import path from 'node:path'
+import { recover } from '../core/recover.js'
+import { status, verify } from '../core/inspect.js'
+import { OUT_FLAG, UsageError, type FlagTable, type Flags } from './args.js'
+import { displayPath, formatBytes, formatTime, listLines, plural, shellQuote } from './format.js'
+
+/** Where a command writes; one line per call, the newline is added. */
+export interface Io {
+  out(line: string): void
+  err(line: string): void
+}
+
+export interface CommandContext {
+  io: Io
+  flags: Flags
+  /** Directory relative --root resolves against. */
+  cwd: string
+}
+
+/** One verb of the CLI. Adding a verb is adding one entry to `verbs`. */
+export interface Verb {
+  name: string
+  /** One line, shown in the top-level help. */
+  summary: string
+  /** Verb-specific flags; COMMON_FLAGS are added after them. */
+  flags: FlagTable
+  /** Extra help text, e.g. exit codes. */
+  details?: string
+  /** Resolves the exit code. EmitOptimizerError and UsageError are handled by the caller. */
+  run(ctx: CommandContext): Promise<number>
+}
+
+/** The options every engine entry point takes, from --root and --state-dir. */
+function engineOptions(ctx: CommandContext): { root: string; stateDir?: string } {
+  const root = path.resolve(ctx.cwd, ctx.flags.string('root') ?? '.')
+  const stateDir = ctx.flags.string('state-dir')
+  return stateDir === undefined ? { root } : { root, stateDir }
+}
+
+function outDir(ctx: CommandContext): string {
+  const out = ctx.flags.string('out')
+  if (out === undefined) throw new UsageError('--out <dir> is required')
+  return out
+}
+
+/** The recover command for the same outDir, with the location flags the user gave. */
+function recoverCommand(ctx: CommandContext): string {
+  const parts = ['emit-optimizer', 'recover', '--out', outDir(ctx)]
+  for (const flag of ['root', 'state-dir']) {
+    const value = ctx.flags.string(flag)
+    if (value !== undefined) parts.push(`--${flag}`, value)
+  }
+  return parts.map(shellQuote).join(' ')
+}
+
+function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2))
+}
+
+const recoverVerb: Verb = {
+  name: 'recover',
+  summary: 'undo (or complete) an interrupted commit and remove staging leftovers',
+  flags: {
+    out: OUT_FLAG,
+    'lock-timeout': { type: 'string', value: '<ms>', description: 'how long to wait for a running build holding the lock (default: 30000)' },
+  },
+  details: 'Exit codes: 0 recovered or nothing to recover; 2 usage or engine error (EO_LOCKED when a live build holds the lock).',
+  async run(ctx) {
+    const raw = ctx.flags.string('lock-timeout')
+    const lockTimeoutMs = raw === undefined ? undefined : Number(raw)
+    if (lockTimeoutMs !== undefined && !(Number.isFinite(lockTimeoutMs) && lockTimeoutMs >= 0)) throw new UsageError(`--lock-timeout must be a number of milliseconds ≥ 0, got '${raw}'`)
+    const result = await recover(outDir(ctx), {
+      ...engineOptions(ctx),
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      logger: { warn: (message) => ctx.io.err(message) },
+    })
+    if (ctx.flags.boolean('json')) {
+      printJson(ctx.io, result)
+      return 0
+    }
+    const dir = displayPath(result.outDir, ctx.cwd)
+    const leftovers = `${plural(result.leftoversRemoved, 'leftover')} removed`
+    if (result.action === 'rolled-back') ctx.io.out(`recovered ${dir}: rolled back interrupted commit ${result.txId} (${result.strategy}); ${leftovers}`)
+    else if (result.action === 'rolled-forward') ctx.io.out(`recovered ${dir}: completed interrupted commit ${result.txId} (${result.strategy}), which had passed its commit point; ${leftovers}`)
+    else if (result.leftoversRemoved > 0) ctx.io.out(`recovered ${dir}: no interrupted commit; ${leftovers}`)
+    else ctx.io.out(`${dir}: nothing to recover`)
+    return 0
+  },
+}
+
+const verifyVerb: Verb = {
+  name: 'verify',
+  summary: 'compare outDir with the manifest of the last commit',
+  flags: {
+    out: OUT_FLAG,
+    deep: { type: 'boolean', description: 're-hash every file (default: trust files whose size, mtime and inode match)' },
+  },
+  details: 'Exit codes: 0 outDir matches the last commit; 1 drift or an interrupted commit pending; 2 no commit recorded, usage or engine error.\nLines: M modified, D missing, ? extra (not produced by the last commit).',
+  async run(ctx) {
+    const result = await verify(outDir(ctx), { ...engineOptions(ctx), deep: ctx.flags.boolean('deep') })
+    const code = result.noManifest ? 2 : result.ok ? 0 : 1
+    if (ctx.flags.boolean('json')) {
+      printJson(ctx.io, result)
+      return code
+    }
+    const dir = displayPath(result.outDir, ctx.cwd)
+    const pendingHint = `an interrupted commit is pending for ${dir}; run "${recoverCommand(ctx)}" to restore a committed state`
+    if (result.noManifest) {
+      ctx.io.err(`error: no committed output recorded for ${dir} in ${displayPath(result.stateDir, ctx.cwd)}; run a build with the plugin first`)
+      if (result.pendingJournal) ctx.io.err(`note: ${pendingHint}`)
+      return code
+    }
+    const commit = `commit ${result.txId} (${formatTime(result.committedAt ?? '')})`
+    const { modified, missing, extra } = result
+    if (modified.length + missing.length + extra.length === 0) {
+      ctx.io.out(`${dir}: ok, matches ${commit}; ${plural(result.hashed, 'file')} hashed`)
+    } else {
+      ctx.io.out(`${dir}: differs from ${commit}: ${modified.length} modified, ${missing.length} missing, ${extra.length} extra`)
+      for (const line of [...listLines('M', 'modified', modified), ...listLines('D', 'missing', missing), ...listLines('?', 'extra', extra)]) ctx.io.out(line)
+    }
+    if (result.pendingJournal) ctx.io.out(pendingHint)
+    return code
+  },
+}
+
+const statusVerb: Verb = {
+  name: 'status',
+  summary: 'show the last commit, the lock holder and any interrupted commit',
+  flags: { out: OUT_FLAG },
+  async run(ctx) {
+    const result = await status(outDir(ctx), engineOptions(ctx))
+    if (ctx.flags.boolean('json')) {
+      printJson(ctx.io, result)
+      return 0
+    }
+    const { lastCommit: c, lock, journal: j } = result
+    const rows: Array<[string, string]> = [
+      ['outDir', displayPath(result.outDir, ctx.cwd)],
+      ['state dir', displayPath(result.stateDir, ctx.cwd)],
+      ['last commit', c ? `${c.txId}, ${formatTime(c.committedAt)}, ${c.strategy}, ${plural(c.files, 'file')}, ${formatBytes(c.bytes)}` : 'none'],
+      ['lock', lock ? `held by pid ${lock.pid} on ${lock.host} since ${formatTime(lock.startedAt)} (${lock.alive ? 'alive' : 'stale: the holder is gone; the next build or recover takes it over'})` : 'free'],
+      ['journal', j ? `${j.state} commit ${j.txId} (${j.strategy}) by pid ${j.pid} since ${formatTime(j.createdAt)}; run "${recoverCommand(ctx)}"` : 'none'],
+    ]
+    const width = Math.max(...rows.map(([label]) => label.length))
+    for (const [label, value] of rows) ctx.io.out(`${label.padEnd(width)}  ${value}`)
+    return 0
+  },
+}
+
+/** Every verb, in help order. */
+export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb]

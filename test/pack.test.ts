@@ -1,0 +1,68 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const repo = path.resolve(import.meta.dirname, '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; dependencies: Record<string, string>; bin: Record<string, string> }
+let scratch: string
+let tarball: string
+
+// Installs the packed tarball the way a user gets it, without the network: extracted into a scratch
+// node_modules, its dependencies linked from this checkout's node_modules.
+beforeAll(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-pack-'))
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  tarball = path.join(scratch, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename)
+  const installed = path.join(scratch, 'node_modules', pkg.name)
+  fs.mkdirSync(installed, { recursive: true })
+  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
+  for (const dep of Object.keys(pkg.dependencies)) {
+    const link = path.join(scratch, 'node_modules', dep)
+    fs.mkdirSync(path.dirname(link), { recursive: true })
+    fs.symlinkSync(path.join(repo, 'node_modules', dep), link)
+  }
+  fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', type: 'module', private: true }))
+}, 180_000)
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true })
+})
+
+describe('the packed package', () => {
+  it('ships dist with type declarations and no sources or tests', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    expect(listing).toContain('package/dist/index.js')
+    expect(listing).toContain('package/dist/index.d.ts')
+    expect(listing.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toBe(false)
+  })
+
+  it.each(Object.keys(pkg.exports).filter((key) => key !== './package.json'))('export %s imports from the tarball', (key) => {
+    const specifier = key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`
+    const script = `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()))`
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch, encoding: 'utf8' })
+    expect(result.stderr).toBe('')
+    const names = JSON.parse(result.stdout) as string[]
+    if (key === '.') expect(names).toEqual(expect.arrayContaining(['createTransaction', 'recover', 'verify', 'status', 'EmitOptimizerError']))
+    else expect(names).toContain('default')
+  })
+
+  it('the root export commits a transaction from the installed copy', () => {
+    const script = `import { createTransaction } from ${JSON.stringify(pkg.name)}
+const tx = createTransaction({ outDir: 'out', root: process.cwd() })
+tx.write('a.txt', 'packed')
+const r = await tx.commit()
+console.log(r.status, r.stats.written)`
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: scratch, encoding: 'utf8' })
+    expect(result.stdout.trim()).toBe('committed 1')
+    expect(fs.readFileSync(path.join(scratch, 'out', 'a.txt'), 'utf8')).toBe('packed')
+  })
+
+  it('installs a working emit-optimizer bin', () => {
+    const bin = path.join(scratch, 'node_modules', pkg.name, pkg.bin['emit-optimizer']!)
+    const result = spawnSync(process.execPath, [bin, '--version'], { cwd: scratch, encoding: 'utf8' })
+    expect(result.status).toBe(0)
+    expect(result.stdout.trim()).toContain(JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version)
+  })
+})
