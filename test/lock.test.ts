@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { EmitOptimizerError } from '../src/errors.js'
 import { nodeFs, type EngineFs } from '../src/core/fs.js'
 import { acquireLock, processStartTicks, readLock, type LockInfo } from '../src/core/lock.js'
@@ -73,7 +74,9 @@ async function expectLocked(promise: Promise<unknown>): Promise<EmitOptimizerErr
   return error as EmitOptimizerError
 }
 
-const strayFiles = () => fs.readdirSync(dir).filter((name) => name.includes('.stale-'))
+/** Leftovers of a takeover: claims (`.takeover-*`) and moved-aside files (`.stale-*`). */
+const strayFiles = () => fs.readdirSync(dir).filter((name) => /\.(stale|takeover)-/.test(name))
+const claimPath = (token: string) => `${lockPath}.takeover-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
 
 /** Runs `count` acquirers at once; each holds the lock across an fs round trip. Returns the most holders seen at once. */
 async function contend(count: number, efs?: EngineFs): Promise<number> {
@@ -207,10 +210,28 @@ describe('acquireLock', () => {
     expect(fs.readFileSync(lockPath, 'utf8')).toBe('')
   })
 
+  it('backs off without touching the lock when its view of the stale lock is outdated', async () => {
+    writeLock({ pid: deadPid(), token: 'stale' })
+    const renamed: string[] = []
+    // Another process takes over first: between our read and our claim the stale file is
+    // replaced by its live lock, so we claim (hard-link) the live one.
+    const racing = hookedFs({
+      link: (_existing, claim) => {
+        if (!claim?.includes('.takeover-')) return
+        fs.unlinkSync(lockPath)
+        writeLock({ token: 'winner', procStart: processStartTicks(process.pid) })
+      },
+      rename: (from) => void renamed.push(from),
+    })
+    await expectLocked(acquireLock(lockPath, opts(100, racing)))
+    expect(renamed).toEqual([])
+    expect(JSON.parse(fs.readFileSync(lockPath, 'utf8')).token).toBe('winner')
+    expect(strayFiles()).toEqual([])
+  })
+
   it('puts back a live lock that replaced the stale one just before the takeover rename', async () => {
     writeLock({ pid: deadPid(), token: 'stale' })
-    // Another process takes over first: between our read and our rename the stale file is
-    // replaced by its live lock.
+    // Only possible when a stalled taker lost its claim; simulated by swapping the file here.
     const racing = hookedFs({
       rename: (from) => {
         if (from !== lockPath) return
@@ -221,6 +242,29 @@ describe('acquireLock', () => {
     await expectLocked(acquireLock(lockPath, opts(100, racing)))
     expect(JSON.parse(fs.readFileSync(lockPath, 'utf8')).token).toBe('winner')
     expect(strayFiles()).toEqual([])
+  })
+
+  it('waits while another taker holds a fresh claim on the stale lock', async () => {
+    writeLock({ pid: deadPid(), token: 'stale' })
+    fs.linkSync(lockPath, claimPath('stale'))
+    await expectLocked(acquireLock(lockPath, opts(100)))
+    expect(JSON.parse(fs.readFileSync(lockPath, 'utf8')).token).toBe('stale')
+  })
+
+  it('breaks a claim abandoned for more than 2 s and takes over', async () => {
+    writeLock({ pid: deadPid(), token: 'stale' })
+    fs.linkSync(lockPath, claimPath('stale'))
+    // The claim's ctime cannot be set back, so move the clock forward instead.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(Date.now() + 10_000)
+      const handle = await acquireLock(lockPath, opts(0))
+      expect(JSON.parse(fs.readFileSync(lockPath, 'utf8')).token).toBe(handle.info.token)
+      expect(strayFiles()).toEqual([])
+      await handle.release()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('lets exactly one of 8 concurrent acquirers hold the lock at a time', async () => {

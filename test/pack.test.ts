@@ -13,7 +13,9 @@ let tarball: string
 // node_modules, its dependencies linked from this checkout's node_modules.
 beforeAll(() => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-pack-'))
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  // Build first so the tarball holds this checkout's code; --ignore-scripts keeps build logs out of the JSON.
+  execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' })
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   tarball = path.join(scratch, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename)
   const installed = path.join(scratch, 'node_modules', pkg.name)
   fs.mkdirSync(installed, { recursive: true })

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTransaction, EmitOptimizerError, recover, type Strategy, type TransactionOptions } from '../src/index.js'
+import { createTransaction, EmitOptimizerError, recover, verify, type Strategy, type TransactionOptions } from '../src/index.js'
 import { nodeFs, type EngineFs } from '../src/core/fs.js'
 import { defaultStateDir } from '../src/core/state-dir.js'
 
@@ -301,5 +301,14 @@ describe('durability, state dir and locking', () => {
     fs.writeFileSync(path.join(stateDir, 'lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), token: 'other' }))
     await expect(commitFiles({ 'a.js': '1' }, { lockTimeoutMs: 50 })).rejects.toMatchObject({ code: 'EO_LOCKED', message: expect.stringContaining(String(process.pid)) })
     expect(fs.existsSync(outDir)).toBe(false)
+  })
+})
+
+describe('verify', () => {
+  it('reports an outDir replaced by a file as EO_OUTDIR_INVALID', async () => {
+    await commitFiles({ 'a.js': '1' })
+    fs.rmSync(outDir, { recursive: true })
+    fs.writeFileSync(outDir, 'x')
+    await expect(verify(outDir, { root })).rejects.toMatchObject({ code: 'EO_OUTDIR_INVALID', message: expect.stringContaining(outDir) })
   })
 })

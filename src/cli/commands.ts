@@ -110,7 +110,7 @@ const verifyVerb: Verb = {
       if (result.pendingJournal) ctx.io.err(`note: ${pendingHint}`)
       return code
     }
-    const commit = `commit ${result.txId} (${formatTime(result.committedAt ?? '')})`
+    const commit = `commit ${result.txId} of ${formatTime(result.committedAt ?? '')}`
     const { modified, missing, extra } = result
     if (modified.length + missing.length + extra.length === 0) {
       ctx.io.out(`${dir}: ok, matches ${commit}; ${plural(result.hashed, 'file')} hashed`)
@@ -138,7 +138,7 @@ const statusVerb: Verb = {
       ['outDir', displayPath(result.outDir, ctx.cwd)],
       ['state dir', displayPath(result.stateDir, ctx.cwd)],
       ['last commit', c ? `${c.txId}, ${formatTime(c.committedAt)}, ${c.strategy}, ${plural(c.files, 'file')}, ${formatBytes(c.bytes)}` : 'none'],
-      ['lock', lock ? `held by pid ${lock.pid} on ${lock.host} since ${formatTime(lock.startedAt)} (${lock.alive ? 'alive' : 'stale: the holder is gone; the next build or recover takes it over'})` : 'free'],
+      ['lock', lock ? `held by pid ${lock.pid} on ${lock.host} since ${formatTime(lock.startedAt)}; ${lock.alive ? 'alive' : 'stale: the holder is gone, the next build or recover takes it over'}` : 'free'],
       ['journal', j ? `${j.state} commit ${j.txId} (${j.strategy}) by pid ${j.pid} since ${formatTime(j.createdAt)}; run "${recoverCommand(ctx)}"` : 'none'],
     ]
     const width = Math.max(...rows.map(([label]) => label.length))

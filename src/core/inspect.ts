@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errnoCode } from '../errors.js'
+import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
 import { hashContents } from './hash.js'
 import { readJournal } from './journal.js'
@@ -83,6 +83,9 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
     const tree = await listTree(efs, dir)
     result.extra = tree.files.filter((rel) => !(rel in manifest.files))
   } catch (error) {
+    if (errnoCode(error) === 'ENOTDIR') {
+      throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is not a directory: "${dir}". It was replaced after the last commit; remove it and build again.`, { path: dir, cause: error })
+    }
     if (errnoCode(error) !== 'ENOENT') throw error
   }
   for (const list of [result.modified, result.missing, result.extra]) list.sort()

@@ -37,8 +37,8 @@ export interface LockStatus extends LockInfo {
   alive: boolean
 }
 
-/** An empty or unparseable lock file this old is from a holder killed between create and write. */
-const CORRUPT_GRACE_MS = 2_000
+/** An empty or unparseable lock file, or a takeover claim, this old was left by a process killed mid-step. */
+const GRACE_MS = 2_000
 const FIRST_DELAY_MS = 10
 const MAX_DELAY_MS = 250
 
@@ -130,7 +130,7 @@ async function inspect(efs: EngineFs, lockPath: string): Promise<Holder | undefi
   try {
     const { ino, mtimeMs } = await efs.lstat(lockPath)
     const info = parseLockInfo(await efs.readFile(lockPath))
-    const stale = info ? !holderAlive(info) : Date.now() - mtimeMs > CORRUPT_GRACE_MS
+    const stale = info ? !holderAlive(info) : Date.now() - mtimeMs > GRACE_MS
     return { info, ino, mtimeMs, stale }
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined
@@ -178,7 +178,7 @@ async function takeOver(efs: EngineFs, lockPath: string, holder: Holder): Promis
  */
 async function breakAbandonedClaim(efs: EngineFs, claim: string): Promise<boolean> {
   const stats = await lstatOrUndefined(efs, claim)
-  if (stats !== undefined && Date.now() - stats.ctimeMs <= CORRUPT_GRACE_MS) return false
+  if (stats !== undefined && Date.now() - stats.ctimeMs <= GRACE_MS) return false
   await ignoring(efs.unlink(claim))
   return true
 }
@@ -275,7 +275,7 @@ function lockedError(lockPath: string, options: AcquireLockOptions, holder: Hold
   const message = info
     ? `outDir is locked by another build: "${lockPath}" (outDir: ${options.outDir}; held by pid ${info.pid} on ${info.host} since ${info.startedAt}; ${waited}). ` +
       `Wait for that build to finish, or if pid ${info.pid} is not a build of this project, stop it; a lock of a dead process is taken over automatically.`
-    : `outDir is locked by a build that is still writing its lock file: "${lockPath}" (outDir: ${options.outDir}; the file is empty or unparseable and younger than ${CORRUPT_GRACE_MS / 1000} s; ${waited}). ` +
-      `Wait for that build to finish; a lock file left empty by a killed build is taken over automatically after ${CORRUPT_GRACE_MS / 1000} s.`
+    : `outDir is locked by a build that is still writing its lock file: "${lockPath}" (outDir: ${options.outDir}; the file is empty or unparseable; ${waited}). ` +
+      `Wait for that build to finish; a lock file left empty by a killed build is taken over automatically after ${GRACE_MS / 1000} s.`
   return new EmitOptimizerError('EO_LOCKED', message, { path: lockPath })
 }

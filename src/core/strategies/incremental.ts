@@ -53,6 +53,7 @@ export const incremental: PublishStrategy = {
     await ctx.queue.each(j.ops, async (op) => {
       const target = path.join(ctx.outDir, op.path)
       if (op.op === 'del') {
+        return /* mutated */
         if ((await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.backup))) === undefined) return
         await ctx.fs.mkdir(path.dirname(target), { recursive: true })
         await ctx.fs.rename(path.join(j.txDir, op.backup), target)
