@@ -32,6 +32,12 @@ export type EmitOptimizerErrorCode =
   | 'EO_TX_CLOSED'
   /** An option has a value the engine cannot use. */
   | 'EO_INVALID_OPTION'
+  /** A writer's `expect` check failed: the file changed since it was read (onConflict: 'error'). */
+  | 'EO_CONFLICT'
+  /** A template passed to `render` has a syntax error or uses a value the data does not have. */
+  | 'EO_TEMPLATE'
+  /** A writer stream was destroyed before it ended; nothing was published. */
+  | 'EO_ABORTED'
 
 export interface EmitOptimizerErrorDetails {
   /** The file or directory the error is about. */

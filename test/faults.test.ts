@@ -1,10 +1,13 @@
 /**
  * Fault-injection matrix: for every strategy, every phase of a commit and every errno, commit A
- * cleanly, then commit B through a file system that fails one chosen call. Before the commit
- * point the commit must reject with the documented EmitOptimizerError code and leave outDir
- * exactly as A with no litter; after the commit point (manifest, cleanup) the new output is
- * already published and durable, and recovery must complete it. Either way a later commit of B
- * with the real fs must succeed and produce exactly B.
+ * cleanly, then commit B through a file system that fails one chosen call (faulty-fs.ts: real
+ * files underneath). Before the commit point the commit must reject with the documented
+ * EmitOptimizerError code and leave outDir exactly as A (directories and modes included) with no
+ * litter. After the commit point (manifest, cleanup) the new output is already published and
+ * durable: the commit resolves with a warning, the `committed` journal stays, and recovery rolls
+ * it forward to exactly B. Either way a later commit of B with the real fs must succeed and
+ * produce exactly B. Plus: first commits into a missing outDir, a rollback that fails too,
+ * EMFILE back-off.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -57,6 +60,8 @@ interface Phase {
   postCommit: boolean
   /** Commit `older` before A, so that B's commit has a build to discard. */
   prelude?: boolean
+  /** The strategy A is committed with (default: the one under test), e.g. a plain outDir that symlink migrates. */
+  base?: Strategy
   rule(env: Env, strategy: Strategy): Omit<FaultRule, 'code'>
 }
 
@@ -78,6 +83,9 @@ const PHASES: Phase[] = [
   { name: 'apply: middle rename into outDir', strategies: ['incremental'], postCommit: false, rule: (env) => ({ op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}/`), after: Math.floor(PUTS / 2) }) },
   { name: 'apply: the rename that publishes', strategies: ['swap', 'symlink'], postCommit: false, rule: (env) => ({ op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}$`) }) },
   { name: 'apply: moving the old outDir aside', strategies: ['swap'], postCommit: false, rule: (env) => ({ op: 'rename', path: new RegExp(`^${escapeRe(env.outDir)}$`), to: /\.eo-prev$/ }) },
+  // The first symlink commit over a plain outDir (A committed by incremental) moves it into builds/.
+  { name: 'apply: moving a plain outDir into builds/', strategies: ['symlink'], postCommit: false, base: 'incremental', rule: (env) => ({ op: 'rename', path: new RegExp(`^${escapeRe(env.outDir)}$`), to: /\/builds\/[^/]+-initial$/ }) },
+  { name: 'apply: the rename that publishes, after moving a plain outDir', strategies: ['symlink'], postCommit: false, base: 'incremental', rule: (env) => ({ op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}$`) }) },
   { name: 'backup: link of a replaced file into the backup dir', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'link', to: /\/tx-[^/]+\/b\/\d+$/, after: 2 }) },
   { name: 'delete: rename of a stale file into the backup dir', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', to: /\/tx-[^/]+\/b\/d\d+$/, after: 1 }) },
   // After the commit point.
@@ -127,6 +135,12 @@ beforeAll(async () => {
       fs.rmSync(root, { recursive: true, force: true })
     }
   }
+  // Every strategy produces the same tree, directories included (B's emptied `legacy/` is gone).
+  for (const strategy of STRATEGIES) {
+    expect(diffTrees(reference.get(strategy)!.a, reference.get('incremental')!.a), `${strategy}: A`).toEqual([])
+    expect(diffTrees(reference.get(strategy)!.b, reference.get('incremental')!.b), `${strategy}: B`).toEqual([])
+  }
+  expect([...reference.get('incremental')!.b.keys()].some((p) => p.startsWith('legacy'))).toBe(false)
 })
 
 function expectTree(actual: Tree, expected: Tree, what: string): void {
@@ -160,8 +174,9 @@ describe.each(STRATEGIES)('strategy %s', (strategy) => {
 
   it.each(rows)('$phase fails with $errno', async ({ spec, errno }) => {
     if (spec.prelude) await commitSet(older, options(strategy, { durability: 'none' }))
-    await commitSet(sets.a, options(strategy, { durability: 'none' }))
+    await commitSet(sets.a, options(spec.base ?? strategy, { durability: 'none' }))
     const before = snapshot(env.outDir, { dirs: true })
+    const wasLink = fs.lstatSync(env.outDir).isSymbolicLink()
     expectTree(before, reference.get(strategy)!.a, 'A')
 
     const { faulty, error, warnings } = await commitFaulty(strategy, sets.b, [{ ...spec.rule(env, strategy), code: errno }])
@@ -172,7 +187,9 @@ describe.each(STRATEGIES)('strategy %s', (strategy) => {
       expect(error, 'the commit must reject').toBeInstanceOf(EmitOptimizerError)
       expect((error as EmitOptimizerError).code).toBe(EXPECTED_CODE[errno])
       expect((error as EmitOptimizerError).cause).toMatchObject({ code: errno })
+      expect((error as EmitOptimizerError).path, 'the error names a path').toBeTruthy()
       expectTree(snapshot(env.outDir, { dirs: true }), before, 'A, unchanged, after the failed commit')
+      expect(fs.lstatSync(env.outDir).isSymbolicLink(), 'outDir is a symlink exactly when it was one').toBe(wasLink)
       expect(listLitter(env.root)).toEqual([])
       await expectCleanCommitOfB(strategy)
       return
@@ -194,6 +211,57 @@ describe.each(STRATEGIES)('strategy %s', (strategy) => {
     const recovered = await recover(env.outDir, { root: env.root, logger: silent })
     expect(recovered.action).toBe('rolled-forward')
     expectTree(snapshot(env.outDir, { dirs: true }), reference.get(strategy)!.b, 'B after recovery')
+    expect(listLitter(env.root)).toEqual([])
+    await expectCleanCommitOfB(strategy)
+  })
+
+  it.each([
+    { phase: 'journal: writing `committed`', rule: (): Omit<FaultRule, 'code'> => ({ op: 'writeFileAtomic', path: /\/journal\.json$/, after: 1 }) },
+    { phase: 'apply: the publishing rename', rule: (): Omit<FaultRule, 'code'> => (strategy === 'incremental' ? { op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}/`), after: 2 } : { op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}$`) }) },
+  ])('first commit into a missing outDir: $phase fails with EIO → still no outDir', async ({ rule }) => {
+    const { faulty, error } = await commitFaulty(strategy, sets.a, [{ ...rule(), code: 'EIO' }])
+    expect(faulty.injected()).toHaveLength(1)
+    expect(error).toBeInstanceOf(EmitOptimizerError)
+    expect((error as EmitOptimizerError).code).toBe('EO_IO')
+    expect(fs.existsSync(env.outDir) || fs.lstatSync(env.outDir, { throwIfNoEntry: false }) !== undefined, 'outDir must not exist').toBe(false)
+    expect(listLitter(env.root)).toEqual([])
+    await commitSet(sets.a, options(strategy, { durability: 'none' }))
+    expectTree(snapshot(env.outDir, { dirs: true }), reference.get(strategy)!.a, 'A')
+    expect(listLitter(env.root)).toEqual([])
+  })
+
+  it('the commit fails after publishing and its rollback fails too: the journal stays, recover() restores A', async () => {
+    await commitSet(sets.a, options(strategy, { durability: 'none' }))
+    const before = snapshot(env.outDir, { dirs: true })
+    const outDirRe = new RegExp(`^${escapeRe(env.outDir)}$`)
+    const rollbackFault: Record<Strategy, Omit<FaultRule, 'code'>> = {
+      // Restoring the 4th replaced file from its backup.
+      incremental: { op: 'rename', path: /\/tx-[^/]+\/b\/\d+$/, after: 3 },
+      // Moving the old output back into place (the new one has already been moved out).
+      swap: { op: 'rename', path: /\.eo-prev$/, to: outDirRe },
+      // Re-pointing outDir at the previous build (the first rename onto outDir published B).
+      symlink: { op: 'rename', to: outDirRe, after: 1 },
+    }
+    const { faulty, error } = await commitFaulty(strategy, sets.b, [
+      { op: 'writeFileAtomic', path: /\/journal\.json$/, after: 1, code: 'EIO' },
+      { ...rollbackFault[strategy], code: 'EACCES' },
+    ])
+    expect(faulty.injected().map((call) => call.failed)).toEqual(['EIO', 'EACCES'])
+    expect(error).toBeInstanceOf(EmitOptimizerError)
+    expect((error as EmitOptimizerError).code).toBe('EO_IO')
+    expect((error as EmitOptimizerError).message).toMatch(/restoring the previous output failed too/)
+    expect((await readJournal(nodeFs, path.join(env.stateDir, 'journal.json')))?.state).toBe('prepared')
+    // Whatever is visible now, each file is a complete version.
+    const a = expectedTree(sets.a)
+    const b = expectedTree(sets.b)
+    for (const [p, entry] of snapshot(env.outDir)) {
+      const sha = 'sha256' in entry ? entry.sha256 : undefined
+      expect([a.get(p), b.get(p)].some((e) => e && 'sha256' in e && e.sha256 === sha), `${p} is A's or B's`).toBe(true)
+    }
+
+    const recovered = await recover(env.outDir, { root: env.root, logger: silent })
+    expect(recovered.action).toBe('rolled-back')
+    expectTree(snapshot(env.outDir, { dirs: true }), before, 'A after recovery')
     expect(listLitter(env.root)).toEqual([])
     await expectCleanCommitOfB(strategy)
   })

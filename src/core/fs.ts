@@ -32,10 +32,11 @@ export interface EngineFs {
   fsyncPath(path: string): Promise<void>
 }
 
-const open = promisify(fs.open)
 const fsync = promisify(fs.fsync)
 const close = promisify(fs.close)
+const open = promisify(fs.open)
 
+/** fsync runs on the thread pool: it blocks for a disk flush, and several flushes overlap. */
 async function fsyncPath(path: string): Promise<void> {
   const fd = await open(path, 'r')
   try {
@@ -45,24 +46,30 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/**
+ * The default: synchronous syscalls behind a Promise-shaped interface. Measured on 2 cores
+ * (2000 files): a thread-pool round trip costs 5–15× more than the metadata call itself
+ * (2000 lstat: ~5 ms sync, 30–75 ms async), and small writes are ~2× faster sync, so only fsync,
+ * whose cost is the disk, goes to the thread pool.
+ */
 export const nodeFs: EngineFs = {
-  readFile: promisify(fs.readFile) as (path: string) => Promise<Buffer>,
-  writeFile: promisify(fs.writeFile) as EngineFs['writeFile'],
+  readFile: async (path) => fs.readFileSync(path),
+  writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
   writeFileAtomic: (path, data, options) => writeFileAtomic(path, data, { fsync: options.fsync, mode: options.mode }),
-  rename: promisify(fs.rename),
-  link: promisify(fs.link),
-  symlink: (target, path) => promisify(fs.symlink)(target, path),
-  readlink: (path) => promisify(fs.readlink)(path),
-  unlink: promisify(fs.unlink),
-  mkdir: promisify(fs.mkdir) as EngineFs['mkdir'],
-  rmdir: (path) => promisify(fs.rmdir)(path),
-  rm: promisify(fs.rm),
-  readdir: promisify(fs.readdir) as EngineFs['readdir'],
-  lstat: (path) => promisify(fs.lstat)(path),
-  stat: (path) => promisify(fs.stat)(path),
-  realpath: (path) => promisify(fs.realpath)(path),
-  chmod: promisify(fs.chmod),
-  statfs: (path) => promisify(fs.statfs)(path),
+  rename: async (from, to) => fs.renameSync(from, to),
+  link: async (existing, newPath) => fs.linkSync(existing, newPath),
+  symlink: async (target, path) => fs.symlinkSync(target, path),
+  readlink: async (path) => fs.readlinkSync(path),
+  unlink: async (path) => fs.unlinkSync(path),
+  mkdir: async (path, options) => fs.mkdirSync(path, options),
+  rmdir: async (path) => fs.rmdirSync(path),
+  rm: async (path, options) => fs.rmSync(path, options),
+  readdir: async (path, options) => fs.readdirSync(path, options),
+  lstat: async (path) => fs.lstatSync(path),
+  stat: async (path) => fs.statSync(path),
+  realpath: async (path) => fs.realpathSync(path),
+  chmod: async (path, mode) => fs.chmodSync(path, mode),
+  statfs: async (path) => fs.statfsSync(path),
   fsyncPath,
 }
 

@@ -116,6 +116,13 @@ export function expectedTree(set: OutputSet): Tree {
 }
 
 const SIBLING_LITTER = /\.eo-(next|prev|link)$/
+/** Files of the lock's takeover protocol (src/core/lock.ts): a claim, or a stale lock moved aside. */
+const LOCK_DEBRIS = /(^|\/)lock\.(takeover|stale)-[0-9a-f]+$/
+
+/** Whether a `listLitter` entry is a takeover claim or moved-aside lock left by a process killed mid-takeover. */
+export function isLockDebris(entry: string): boolean {
+  return LOCK_DEBRIS.test(entry)
+}
 const ATOMIC_TEMP = /\.json\.\d+$/
 
 interface StateManifest {

@@ -62,11 +62,18 @@ export function parentDirs(files: Iterable<string>): string[] {
 
 /**
  * Fills a fresh directory with the complete new output: unchanged and untracked files are hard
- * links to the current ones (same inode, same mtime), changed files are written.
+ * links to the current ones (same inode, same mtime), changed files are written. The current
+ * output's directories are recreated (empty ones included), except those only deleted files
+ * needed: the same tree the incremental strategy leaves when it removes emptied directories.
  */
 export async function populateDir(ctx: EngineContext, dir: string, currentDir: string | undefined, plan: Plan): Promise<Map<string, WrittenFile>> {
   const linked = [...plan.unchanged.keys(), ...plan.untracked]
-  const dirs = new Set([...plan.dirs, ...parentDirs([...linked, ...plan.writes.map((w) => w.path)])])
+  const dirs = new Set(parentDirs([...linked, ...plan.writes.map((w) => w.path)]))
+  const emptied = new Set(parentDirs(plan.deletes))
+  for (const rel of plan.dirs) {
+    if (emptied.has(rel)) continue
+    for (let d = rel; d !== '.'; d = path.posix.dirname(d)) dirs.add(d)
+  }
   for (const rel of [...dirs].sort((a, b) => a.split('/').length - b.split('/').length)) {
     await ignoring(ctx.fs.mkdir(path.join(dir, rel), { recursive: false }), ['EEXIST'])
   }
