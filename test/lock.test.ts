@@ -97,6 +97,19 @@ async function contend(count: number, efs?: EngineFs): Promise<number> {
 }
 
 describe('acquireLock', () => {
+  it('sweeps the claim of a killed taker once it holds the lock, but not a fresh moved-aside file', async () => {
+    // A claim hard-linked to a stale lock file that is gone; a moved-aside file a live taker may still read.
+    fs.writeFileSync(`${lockPath}.old`, '{}')
+    fs.linkSync(`${lockPath}.old`, claimPath('dead-taker'))
+    fs.unlinkSync(`${lockPath}.old`)
+    const freshAside = `${lockPath}.stale-fedcba9876543210`
+    fs.writeFileSync(freshAside, '{}')
+    const handle = await acquireLock(lockPath, opts(1_000))
+    expect(fs.existsSync(claimPath('dead-taker'))).toBe(false)
+    expect(fs.existsSync(freshAside)).toBe(true)
+    await handle.release()
+  })
+
   it('creates a 0o600 lock file with our info and release removes it', async () => {
     const handle = await acquireLock(lockPath, opts(1_000))
     expect(handle.path).toBe(lockPath)

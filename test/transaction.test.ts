@@ -103,6 +103,35 @@ describe.each(strategies)('strategy %s', (strategy) => {
     expect(fs.statSync(path.join(outDir, 'data.txt')).mode & 0o777).toBe(0o600)
   })
 
+  it('turns a stale file into a directory of the same name, and rolls that back on failure', async () => {
+    await commitFiles({ 'docs/data': 'a file', 'index.html': '1' }, opts)
+    // Fails the publishing step of each strategy once (the rollback must still work): the entry
+    // point (incremental), outDir (swap), the new link (symlink).
+    let injected = false
+    const failOnce = (): void => {
+      if (injected) return
+      injected = true
+      throw Object.assign(new Error('EIO: injected'), { code: 'EIO' })
+    }
+    const failing: EngineFs = {
+      ...nodeFs,
+      rename: async (from, to) => {
+        if (to === path.join(outDir, 'index.html') || to === outDir) failOnce()
+        return nodeFs.rename(from, to)
+      },
+      symlink: async (target, link) => {
+        failOnce()
+        return nodeFs.symlink(target, link)
+      },
+    }
+    await expect(commitFiles({ 'docs/data/x.json': '{}', 'index.html': '2' }, { ...opts, fs: failing })).rejects.toMatchObject({ code: 'EO_IO' })
+    expect(read('docs/data')).toBe('a file')
+    expect(read('index.html')).toBe('1')
+    const result = await commitFiles({ 'docs/data/x.json': '{}', 'index.html': '2' }, opts)
+    expect(result.stats).toMatchObject({ written: 2, deleted: 1 })
+    expect(read('docs/data/x.json')).toBe('{}')
+  })
+
   it('leaves no staging, backup or temp files behind', async () => {
     await commitFiles({ 'a.js': '1', 'b/c.js': '2' }, opts)
     await commitFiles({ 'a.js': '3', 'd.css': '4' }, opts)

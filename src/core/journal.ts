@@ -8,14 +8,14 @@
  *     "state": "prepared" | "committed",
  *     "txId": "m3k2p1-4f1c", "strategy": "incremental" | "swap" | "symlink",
  *     "outDir": "/abs/dist", "pid": 4242, "createdAt": "2026-11-22T10:00:00.000Z",
- *     "manifest": { …the manifest of the new output… },
+ *     "manifest": { …the manifest of the new output; only in the `committed` journal… },
  *
  *     incremental:
  *     "txDir": "/abs/state/tx-<id>",        staged files (s/<n>) and backups (b/<n>)
  *     "dirs": ["assets", "assets/img"],      directories this commit creates in outDir, parents first
  *     "ops": [                               in publish order
  *       { "op": "put", "path": "assets/a.js", "group": 0, "stage": "s/0", "backup": "b/0" | null },
- *       { "op": "del", "path": "old.js", "backup": "b/1" }
+ *       { "op": "del", "path": "old.js", "backup": "b/1" }   ("early": true when a new directory takes its place)
  *     ]
  *
  *     swap:     "next": "/abs/.dist.eo-next", "prev": "/abs/.dist.eo-prev", "hadOutDir": true
@@ -29,9 +29,9 @@
  *
  * Recovery (at the start of the next transaction, `emit-optimizer recover`, or `recover()`):
  * - `prepared`: roll back. Each op is undone from what is on disk, so undoing twice is harmless:
- *   put with its staged file still present was never published (drop stage and backup); put
- *   whose stage is gone was published (rename the backup back, or unlink the new file when there
- *   was none); del whose backup exists is renamed back. Created directories are removed if empty.
+ *   first puts (one whose staged file still exists was never published; one whose stage is gone
+ *   is undone by renaming its backup back, or unlinking the new file when there was none), then
+ *   created directories are removed if empty, then dels whose backup exists are renamed back.
  * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs.
  * - no journal: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds).
  * So after a crash at any instant, outDir holds exactly the old or exactly the new output.
@@ -55,6 +55,8 @@ export interface DelOp {
   op: 'del'
   path: string
   backup: string
+  /** A stale file where a new directory must go: removed before anything is published. */
+  early?: true
 }
 export type JournalOp = PutOp | DelOp
 
@@ -102,7 +104,7 @@ export async function readJournal(efs: EngineFs, file: string): Promise<Journal 
   }
   try {
     const journal = JSON.parse(text) as Journal
-    if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy)) {
+    if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy) || (journal.state === 'committed' && typeof journal.manifest !== 'object')) {
       throw new Error(`unknown format or state`)
     }
     return journal
@@ -112,5 +114,7 @@ export async function readJournal(efs: EngineFs, file: string): Promise<Journal 
 }
 
 export async function writeJournal(efs: EngineFs, file: string, journal: Journal, fsync: boolean): Promise<void> {
-  await efs.writeFileAtomic(file, JSON.stringify(journal), { fsync, mode: 0o600 })
+  // Only roll-forward needs the manifest: leaving it out of `prepared` halves that write.
+  const text = journal.state === 'committed' ? JSON.stringify(journal) : JSON.stringify({ ...journal, manifest: undefined })
+  await efs.writeFileAtomic(file, text, { fsync, mode: 0o600 })
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
 import { ignoring, lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
@@ -94,6 +94,7 @@ export async function acquireLock(lockPath: string, options: AcquireLockOptions)
     for (;;) {
       try {
         await efs.writeFile(lockPath, data, { flag: 'wx', mode: 0o600 })
+        await sweepTakeoverLeftovers(efs, lockPath)
         return createHandle(efs, lockPath, info)
       } catch (error) {
         const code = errnoCode(error)
@@ -215,6 +216,25 @@ async function isHolder(efs: EngineFs, file: string, holder: Holder): Promise<bo
   if (holder.info) return info?.token === holder.info.token
   const { ino, mtimeMs } = await efs.lstat(file)
   return info === undefined && ino === holder.ino && mtimeMs === holder.mtimeMs
+}
+
+/**
+ * Removes what takers killed mid-takeover left behind, once we hold the lock: claims on a file
+ * that is no longer the lock (a claim on our own file belongs to a live taker, which removes it)
+ * and moved-aside files past the grace period (a younger one may still be read by its taker).
+ */
+async function sweepTakeoverLeftovers(efs: EngineFs, lockPath: string): Promise<void> {
+  const dir = dirname(lockPath)
+  const base = basename(lockPath)
+  const names = (await efs.readdir(dir, { withFileTypes: true })).map((entry) => entry.name).filter((name) => name.startsWith(`${base}.takeover-`) || name.startsWith(`${base}.stale-`))
+  if (names.length === 0) return
+  const ours = (await efs.lstat(lockPath)).ino
+  for (const name of names) {
+    const stats = await lstatOrUndefined(efs, join(dir, name))
+    if (!stats) continue
+    const abandoned = name.startsWith(`${base}.takeover-`) ? stats.ino !== ours : Date.now() - stats.ctimeMs > GRACE_MS
+    if (abandoned) await ignoring(efs.unlink(join(dir, name)))
+  }
 }
 
 function createHandle(efs: EngineFs, lockPath: string, info: LockInfo): LockHandle {

@@ -27,12 +27,22 @@ export const incremental: PublishStrategy = {
     await ctx.queue.each(plan.writes, async (write) => {
       written.set(write.path, await stageFile(ctx, path.join(txDir, 's', write.path), write))
     })
-    plan.deletes.forEach((p, i) => ops.push({ op: 'del', path: p, backup: `b/d${i}` }))
+    // A stale file where a new directory goes (file → directory) must leave before the puts.
+    const newDirs = new Set(parentDirs(plan.writes.map((w) => w.path)))
+    const early = new Set(plan.deletes.filter((p) => newDirs.has(p)))
+    plan.deletes.forEach((p, i) => {
+      const op: DelOp = { op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true as const } : {}) }
+      if (op.early) ops.unshift(op)
+      else ops.push(op)
+    })
 
     // Directories to create, found before anything is touched so rollback can remove them.
     const dirs: string[] = []
     if ((await lstatOrUndefined(ctx.fs, ctx.outDir)) === undefined) dirs.push('')
-    const missing = await ctx.queue.each(parentDirs(plan.writes.map((w) => w.path)), async (dir) => (dirs.length > 0 || (await lstatOrUndefined(ctx.fs, path.join(ctx.outDir, dir))) === undefined ? dir : undefined))
+    const missing = await ctx.queue.each(newDirs, async (dir) => {
+      if (dirs.length > 0) return dir
+      return early.has(dir) || (await lstatOrUndefined(ctx.fs, path.join(ctx.outDir, dir))) === undefined ? dir : undefined
+    })
     for (const dir of missing) if (dir !== undefined) dirs.push(dir)
 
     const journal: IncrementalJournal = { ...header, strategy: 'incremental', manifest: manifestFor(written), txDir, dirs, ops }
@@ -48,6 +58,8 @@ export const incremental: PublishStrategy = {
       if (ctx.fsync) await fsyncDirs(ctx, [path.dirname(ctx.outDir), ...j.dirs.map((dir) => path.join(ctx.outDir, dir))])
       return
     }
+    const dels = j.ops.filter((op): op is DelOp => op.op === 'del')
+    await ctx.queue.each(dels.filter((op) => op.early), (op) => ctx.fs.rename(path.join(ctx.outDir, op.path), path.join(j.txDir, op.backup)))
     for (const dir of j.dirs) await ignoring(ctx.fs.mkdir(path.join(ctx.outDir, dir), { recursive: false }), ['EEXIST'])
     // Ops are journaled in publish order; each group is on disk before the next one starts.
     for (const group of PUBLISH_GROUPS) {
@@ -57,26 +69,28 @@ export const incremental: PublishStrategy = {
         await ctx.fs.rename(path.join(j.txDir, op.stage), target)
       })
     }
-    await ctx.queue.each(j.ops.filter((op): op is DelOp => op.op === 'del'), (op) => ctx.fs.rename(path.join(ctx.outDir, op.path), path.join(j.txDir, op.backup)))
+    await ctx.queue.each(dels.filter((op) => !op.early), (op) => ctx.fs.rename(path.join(ctx.outDir, op.path), path.join(j.txDir, op.backup)))
     if (ctx.fsync) await fsyncDirs(ctx, touchedDirs(ctx, j))
   },
 
   async rollback(ctx, journal) {
     const j = journal as IncrementalJournal
-    await ctx.queue.each(j.ops, async (op) => {
+    // Puts first, then the directories they needed, then dels: a restored file may sit where a
+    // created directory was (file → directory changes).
+    await ctx.queue.each(j.ops.filter((op): op is PutOp => op.op === 'put'), async (op) => {
       const target = path.join(ctx.outDir, op.path)
-      if (op.op === 'del') {
-        if ((await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.backup))) === undefined) return
-        await ctx.fs.mkdir(path.dirname(target), { recursive: true })
-        await ctx.fs.rename(path.join(j.txDir, op.backup), target)
-        return
-      }
       const staged = (await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.stage))) !== undefined
       if (staged) return // never published: target still holds the old file
       if (op.backup) await ignoring(ctx.fs.rename(path.join(j.txDir, op.backup), target))
       else await ignoring(ctx.fs.unlink(target))
     })
     for (const dir of [...j.dirs].reverse()) await ignoring(ctx.fs.rmdir(path.join(ctx.outDir, dir)), ['ENOENT', 'ENOTEMPTY', 'EEXIST'])
+    await ctx.queue.each(j.ops.filter((op): op is DelOp => op.op === 'del'), async (op) => {
+      if ((await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.backup))) === undefined) return
+      const target = path.join(ctx.outDir, op.path)
+      await ctx.fs.mkdir(path.dirname(target), { recursive: true })
+      await ctx.fs.rename(path.join(j.txDir, op.backup), target)
+    })
     if (ctx.fsync) await fsyncDirs(ctx, touchedDirs(ctx, j).filter((dir) => !j.dirs.includes(path.relative(ctx.outDir, dir))))
     await ctx.fs.rm(j.txDir, { recursive: true, force: true })
   },
