@@ -17,8 +17,16 @@ const CONTROL = /[\u0000-\u001f]/
 // Slashes, plus the slash look-alikes NFKC leaves alone: ⁄ U+2044, ∕ U+2215, ⧵ U+29F5, ⧸ U+29F8, ⧹ U+29F9.
 const SEPARATOR = /[/\\\u2044\u2215\u29f5\u29f8\u29f9]/
 
+// What bundlers emit almost always: ASCII name characters and single slashes. Such a path is
+// already normal unless it has a `.`/`..` segment or an over-long one; checking that with three
+// regexes instead of the full walk below matters at thousands of files per build.
+const PLAIN = /^[\w.@+~=,$-]+(?:\/[\w.@+~=,$-]+)*$/
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/
+const LONG_SEGMENT = /[^/]{256}/
+
 /** Normalises an output path given by a bundler/user to a POSIX path relative to outDir, or throws EO_PATH_ESCAPE. */
 export function normalizeOutputPath(input: string, outDir: string): string {
+  if (input.length <= MAX_PATH_BYTES && PLAIN.test(input) && !DOT_SEGMENT.test(input) && !LONG_SEGMENT.test(input)) return input
   // JSON.stringify makes NUL, newlines and lone surrogates visible in the message.
   const where = `${JSON.stringify(input)} (outDir: ${outDir})`
   const escape = (fix: string) => new EmitOptimizerError('EO_PATH_ESCAPE', `path escapes outDir: ${where}. ${fix}`, { path: input })

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
-import { hashContents } from './hash.js'
+import { loadHasher } from './hash.js'
 import { readJournal } from './journal.js'
 import { readLock, type LockStatus } from './lock.js'
 import { readManifest } from './manifest.js'
@@ -71,6 +71,7 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
   result.txId = manifest.txId
   result.committedAt = manifest.committedAt
   const queue = new IoQueue(32)
+  const hashContents = await loadHasher()
   await queue.each(Object.entries(manifest.files), async ([rel, entry]) => {
     const stats = await lstatOrUndefined(efs, path.join(dir, rel))
     if (!stats) return void result.missing.push(rel)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
 import { lstatOrUndefined } from './fs.js'
-import { hashContents } from './hash.js'
+import { loadHasher } from './hash.js'
 import type { Manifest, ManifestEntry } from './manifest.js'
 import type { PublishGroup } from './publish-order.js'
 import type { IoQueue } from './queue.js'
@@ -91,6 +91,7 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   const { fs: efs, queue, currentDir, manifest } = input
   const plan: Plan = { writes: [], unchanged: new Map(), refreshed: 0, deletes: [], untracked: [], dirs: [] }
   const desiredPaths = new Set(input.desired.map((file) => file.path))
+  const hashContents = await loadHasher()
 
   await queue.each(input.desired, async (file) => {
     const hash = hashContents(file.contents)
