@@ -47,7 +47,7 @@ export function topUsage(): string[] {
     ...verbs.map((verb) => `  ${verb.name.padEnd(width)}  ${verb.summary}`),
     '',
     'Flags:',
-    ...flagLines({ out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by every command' }, ...COMMON_FLAGS, version: { type: 'boolean', description: 'print the version' } }),
+    ...flagLines({ out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by recover, verify and status' }, ...COMMON_FLAGS, version: { type: 'boolean', description: 'print the version' } }),
     '',
     'Exit codes: 0 ok; 1 drift found (verify); 2 usage error, engine error (error EO_…) or nothing committed; 70 internal error.',
     `Run "${BIN} <command> --help" for the flags of one command.`,
@@ -96,11 +96,15 @@ export async function runCli(argv: readonly string[], io: Io = processIo, cwd = 
   }
   try {
     const table = verbFlags(verb)
-    const flags = parseFlags([...rest], table, verb.name)
+    // Everything after `--` belongs to the verb (e.g. the command `check` runs), not to us.
+    const end = rest.indexOf('--')
+    const args = end < 0 ? [] : rest.slice(end + 1)
+    if (args.length > 0 && !verb.passthrough) throw new UsageError(`"${verb.name}" takes no arguments after --`)
+    const flags = parseFlags(end < 0 ? [...rest] : rest.slice(0, end), table, verb.name)
     for (const [name, spec] of Object.entries(table)) {
       if (spec.required && flags.string(name) === undefined) throw new UsageError(`${verb.name} needs --${name} ${spec.value ?? '<value>'}: ${spec.description}`)
     }
-    return await verb.run({ io, flags, cwd })
+    return await verb.run({ io, flags, args, cwd })
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message, verb)
     if (error instanceof EmitOptimizerError) {

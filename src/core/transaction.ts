@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import MagicString from 'magic-string'
 import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
 import type { EngineContext } from './context.js'
+import { applyEdits, type Edit } from './edits.js'
 import { countingFs, lstatOrUndefined } from './fs.js'
 import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.js'
 import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
@@ -18,20 +18,12 @@ import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
 
-/**
- * One change to a file's text. Offsets refer to the original content (magic-string semantics),
- * so several edits compose without shifting each other.
- */
-export type Edit =
-  /** Replace `[start, end)` with `content`; `start === end` inserts. */
-  | { start: number; end: number; content: string }
-  /** Replace the first match of a string, or every match of a global RegExp; no match is an error. */
-  | { search: string | RegExp; replace: string }
-
 export interface WriteOptions {
   /** Permission bits, e.g. `0o755` for an executable. */
   mode?: number
 }
+
+export type { Edit } from './edits.js'
 
 export type FileStatus = 'written' | 'unchanged' | 'deleted'
 
@@ -161,28 +153,6 @@ export function createTransaction(options: TransactionOptions): Transaction {
   }
 }
 
-function applyEdits(rel: string, base: Uint8Array, edits: Edit[]): Uint8Array {
-  const text = Buffer.from(base.buffer, base.byteOffset, base.byteLength).toString('utf8')
-  const s = new MagicString(text)
-  const fail = (what: string): never => {
-    throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": ${what}. Check the edit against the file's current content.`, { path: rel })
-  }
-  for (const edit of edits) {
-    if ('search' in edit) {
-      const found = typeof edit.search === 'string' ? text.includes(edit.search) : new RegExp(edit.search.source, edit.search.flags.replace('g', '')).test(text)
-      if (!found) fail(`${String(edit.search)} does not occur`)
-      s.replace(edit.search, edit.replace)
-    } else {
-      if (!(Number.isInteger(edit.start) && Number.isInteger(edit.end) && edit.start >= 0 && edit.start <= edit.end && edit.end <= text.length)) {
-        fail(`range [${edit.start}, ${edit.end}) is outside the file (length ${text.length})`)
-      }
-      if (edit.start === edit.end) s.appendLeft(edit.start, edit.content)
-      else s.overwrite(edit.start, edit.end, edit.content)
-    }
-  }
-  return Buffer.from(s.toString())
-}
-
 async function resolvePending(ctx: EngineContext, currentDir: string | undefined, pending: Map<string, Pending>): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
   const desired = new Map<string, DesiredFile>()
   const deletes: string[] = []
@@ -202,7 +172,7 @@ async function resolvePending(ctx: EngineContext, currentDir: string | undefined
         throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`, { path: rel })
       }
     }
-    if (entry.edits.length > 0) contents = applyEdits(rel, contents, entry.edits)
+    if (entry.edits.length > 0) contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
     desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
   })
   return { desired, deletes }

@@ -3,7 +3,9 @@
  * write replaces the queued one and inherits its waiters) and at most one operation in flight.
  * A queued job starts once its path has been quiet for `debounceMs` (but no later than
  * `max(debounceMs, throttleMs)` after it was first queued) and at least `throttleMs` after the
- * previous start on that path. One timer serves all paths; due jobs start in one batch.
+ * start of the last job that really wrote the path (one that found the file unchanged does not
+ * count: it cost a stat and a hash, not a write). One timer serves all paths; due jobs start in
+ * one batch.
  *
  * Ordering: every write gets a sequence number when it is called. Exclusive operations
  * (transactions, edits, streams) take a lease on their paths; a queued job older than the
@@ -29,7 +31,8 @@ interface Slot<V, R> {
   pending: Job<V, R> | undefined
   /** Settles when the operation in flight on this path ends. */
   busy: Promise<void> | undefined
-  lastStart: number
+  /** When the last job that changed the file started. */
+  lastWrite: number
 }
 
 export interface Timing {
@@ -39,6 +42,8 @@ export interface Timing {
 
 /** Exclusive use of some paths; see `Coalescer.acquire`. */
 export interface Lease<V, R> {
+  /** The queued value of `key` if it was written before `seq`, left in the queue. */
+  peek(key: string, seq: number): V | undefined
   /** Takes the queued value of `key` if it was written before `seq`; its waiters settle with this lease's result. */
   take(key: string, seq: number): V | undefined
   /** Ends the lease; absorbed waiters get the result for their key, or the error. */
@@ -58,6 +63,8 @@ export class Coalescer<V, R> {
 
   constructor(
     private readonly perform: Perform<V, R>,
+    /** Whether a job's result means the file was written (only those count for the throttle). */
+    private readonly wrote: (result: R) => boolean,
     private readonly timing: Timing,
   ) {}
 
@@ -87,14 +94,18 @@ export class Coalescer<V, R> {
       this.active.add(slot)
     }
     const taken = new Map<string, Job<V, R>>()
+    const older = (key: string, seq: number): Job<V, R> | undefined => {
+      const slot = this.slot(key)
+      if (slot.busy !== done) throw new Error(`coalescer: "${key}" is not part of this lease`)
+      return slot.pending && slot.pending.seq < seq ? slot.pending : undefined
+    }
     return {
+      peek: (key, seq) => older(key, seq)?.value,
       take: (key, seq) => {
-        const slot = this.slot(key)
-        if (!slot.busy || slot.busy !== done) throw new Error(`coalescer: "${key}" is not part of this lease`)
-        const job = slot.pending
-        if (!job || job.seq > seq) return undefined
+        const job = older(key, seq)
+        if (!job) return undefined
         taken.set(key, job)
-        slot.pending = undefined
+        this.slot(key).pending = undefined
         return job.value
       },
       release: (outcome) => {
@@ -147,7 +158,7 @@ export class Coalescer<V, R> {
   private slot(key: string): Slot<V, R> {
     let slot = this.slots.get(key)
     if (!slot) {
-      slot = { key, pending: undefined, busy: undefined, lastStart: Number.NEGATIVE_INFINITY }
+      slot = { key, pending: undefined, busy: undefined, lastWrite: Number.NEGATIVE_INFINITY }
       this.slots.set(key, slot)
     }
     return slot
@@ -158,7 +169,7 @@ export class Coalescer<V, R> {
     if (this.expediting > 0) return 0
     const { debounceMs, throttleMs } = this.timing
     const quiet = Math.min(job.lastAt + debounceMs, job.firstAt + Math.max(debounceMs, throttleMs))
-    return Math.max(quiet, slot.lastStart + throttleMs)
+    return Math.max(quiet, slot.lastWrite + throttleMs)
   }
 
   /** Makes sure the timer fires no later than `at` (performance.now() time). */
@@ -189,11 +200,14 @@ export class Coalescer<V, R> {
   private start(slot: Slot<V, R>): void {
     const job = slot.pending!
     slot.pending = undefined
-    slot.lastStart = performance.now()
+    const startedAt = performance.now()
     const { promise: done, waiter: finish } = deferred<void>()
     slot.busy = done
     this.perform(slot.key, job.value).then(
-      (value) => settle(job.waiters, { value }),
+      (value) => {
+        if (this.wrote(value)) slot.lastWrite = startedAt
+        settle(job.waiters, { value })
+      },
       (error: unknown) => {
         this.failures.push(error)
         settle(job.waiters, { error })

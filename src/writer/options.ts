@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { Durability, Logger } from '../core/options.js'
+import { CHECK_ENV } from './check.js'
 
 /** A formatter such as prettier, wrapped by the caller: `(code, path) => prettier.format(code, { filepath: path })`. */
 export type Formatter = (code: string, path: string) => string | Promise<string>
@@ -45,8 +46,8 @@ export interface WriterOptions {
    */
   debounceMs?: number
   /**
-   * Minimum time between two writes to the same path; the newest content queued meanwhile is
-   * written at the end of the interval. `flush()` does not wait for it.
+   * Minimum time between two writes that change the same path; the newest content queued
+   * meanwhile is written at the end of the interval. `flush()` does not wait for it.
    * @default 50
    */
   throttleMs?: number
@@ -133,7 +134,7 @@ export function resolveWriterOptions(options: WriterOptions = {}): ResolvedWrite
     throttleMs: milliseconds('throttleMs', options.throttleMs, 50),
     durability: oneOf('durability', options.durability, ['none', 'commit', 'full'], 'none'),
     atomicFallback: options.atomicFallback ?? true,
-    check: options.check ?? process.env.EMIT_OPTIMIZER_CHECK === '1',
+    check: options.check ?? process.env[CHECK_ENV] === '1',
     stateDir: options.stateDir === undefined ? undefined : path.resolve(root, options.stateDir),
     logger: options.logger ?? stderrLogger,
   }

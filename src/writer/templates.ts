@@ -206,20 +206,29 @@ interface Scope {
   count?: number
 }
 
+// Plain loops, no per-lookup allocation: a batch of a thousand files makes ~10⁵ lookups.
 function lookup(path: Path, scopes: Scope[]): unknown {
   if (path.kind === 'this') return scopes[scopes.length - 1]!.value
   if (path.kind === 'meta') {
-    const loop = scopes.findLast((scope) => scope.index !== undefined)
-    if (!loop) return undefined
-    return path.name === '@index' ? loop.index : path.name === '@first' ? loop.index === 0 : loop.index === loop.count! - 1
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      const { index, count } = scopes[i]!
+      if (index !== undefined) return path.name === '@index' ? index : path.name === '@first' ? index === 0 : index === count! - 1
+    }
+    return undefined
   }
   // The first key is looked up from the innermost scope outwards, so an item's fields shadow the data's.
-  const [first, ...rest] = path.keys
-  const scope = scopes.findLast((candidate) => typeof candidate.value === 'object' && candidate.value !== null && first! in candidate.value)
-  let value = scope === undefined ? undefined : (scope.value as Record<string, unknown>)[first!]
-  for (const key of rest) {
+  const keys = path.keys
+  let value: unknown
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const candidate = scopes[i]!.value
+    if (typeof candidate === 'object' && candidate !== null && keys[0]! in candidate) {
+      value = (candidate as Record<string, unknown>)[keys[0]!]
+      break
+    }
+  }
+  for (let k = 1; k < keys.length; k++) {
     if (value === null || value === undefined) return undefined
-    value = (value as Record<string, unknown>)[key]
+    value = (value as Record<string, unknown>)[keys[k]!]
   }
   return value
 }
@@ -236,9 +245,12 @@ function evaluate(nodes: Node[], scopes: Scope[], source: string, key: string): 
     else if (node.kind === 'each') {
       const items = lookup(node.path, scopes)
       if (!Array.isArray(items)) throw templateError(`{{#each ${node.source}}} needs an array, got ${items === null ? 'null' : typeof items}`, source, node.at, key, 'Pass an array in data.')
-      items.forEach((item, index) => {
-        out += evaluate(node.body, [...scopes, { value: item, index, count: items.length }], source, key)
-      })
+      for (let index = 0; index < items.length; index++) {
+        // One scope stack per render call: pushed and popped, not copied per item.
+        scopes.push({ value: items[index], index, count: items.length })
+        out += evaluate(node.body, scopes, source, key)
+        scopes.pop()
+      }
     } else {
       const value = lookup(node.path, scopes)
       let text: string
@@ -252,7 +264,7 @@ function evaluate(nodes: Node[], scopes: Scope[], source: string, key: string): 
       } else {
         throw templateError(`"${node.source}" is ${Array.isArray(value) ? 'an array' : 'an object'}`, source, node.at, key, 'Loop over it with {{#each}}, or print it with {{ value | json }}.')
       }
-      out += node.indent ? indent(text, node.indent, { first: false }) : text
+      out += node.indent && text.includes('\n') ? indent(text, node.indent, { first: false }) : text
     }
   }
   return out
