@@ -1,14 +1,16 @@
 import { defineConfig } from 'tsup'
 
+const bundlers = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild'] as const
+const plugins = Object.fromEntries(bundlers.map((name) => [name, `plugins/${name}.ts`]))
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    cli: 'src/cli/main.ts',
-  },
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', ...plugins },
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', ...plugins } },
+  // Bundlers are the user's: never bundle them into ours.
+  external: ['vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild'],
   clean: true,
   sourcemap: true,
   splitting: true,

@@ -8,6 +8,8 @@ const repo = path.resolve(import.meta.dirname, '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; dependencies: Record<string, string>; bin: Record<string, string> }
 let scratch: string
 let tarball: string
+const BUNDLERS = ['vite', 'rollup', 'rolldown', 'webpack', 'webpack-cli', '@rspack/core', '@rspack/cli', 'esbuild']
+const EXAMPLES = ['vite-app', 'rollup-lib', 'rolldown-app', 'webpack-app', 'rspack-app', 'esbuild-app']
 
 // Installs the packed tarball the way a user gets it, without the network: extracted into a scratch
 // node_modules, its dependencies linked from this checkout's node_modules.
@@ -20,7 +22,8 @@ beforeAll(() => {
   const installed = path.join(scratch, 'node_modules', pkg.name)
   fs.mkdirSync(installed, { recursive: true })
   execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
-  for (const dep of Object.keys(pkg.dependencies)) {
+  // The bundlers the examples build with come from this checkout, as a user's own install would.
+  for (const dep of [...Object.keys(pkg.dependencies), ...BUNDLERS]) {
     const link = path.join(scratch, 'node_modules', dep)
     fs.mkdirSync(path.dirname(link), { recursive: true })
     fs.symlinkSync(path.join(repo, 'node_modules', dep), link)
@@ -66,5 +69,26 @@ console.log(r.status, r.stats.written)`
     const result = spawnSync(process.execPath, [bin, '--version'], { cwd: scratch, encoding: 'utf8' })
     expect(result.status).toBe(0)
     expect(result.stdout.trim()).toContain(JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version)
+  })
+})
+
+describe('the examples, built against the packed package', () => {
+  it.each(EXAMPLES)('%s builds, then rebuilds writing nothing', (name) => {
+    const dir = path.join(scratch, 'examples', name)
+    fs.cpSync(path.join(repo, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) })
+    const script = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: { build: string } }).scripts.build
+    // The scripts reach the bundler CLIs through ../../node_modules; from the scratch copy that is this checkout's.
+    const command = script.replaceAll('../../node_modules/', `${path.join(repo, 'node_modules')}/`)
+    const build = () => spawnSync(command, { cwd: dir, shell: true, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
+    const first = build()
+    const firstOutput = `${first.stdout}${first.stderr}`
+    expect(first.status, firstOutput).toBe(0)
+    expect(firstOutput).toMatch(/emit-optimizer: [1-9]\d* written .* committed/)
+    const files = fs.readdirSync(path.join(dir, 'dist'), { recursive: true })
+    expect(files.length).toBeGreaterThan(2)
+    const second = build()
+    const secondOutput = `${second.stdout}${second.stderr}`
+    expect(second.status, secondOutput).toBe(0)
+    expect(secondOutput).toMatch(/emit-optimizer: 0 written · \d+ unchanged · 0 deleted .* committed/)
   })
 })

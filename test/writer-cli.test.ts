@@ -80,7 +80,15 @@ describe('emit-optimizer check --run <command>', () => {
     expect(failed.stderr).toContain('error: the command failed (exit code 3)')
     const usage = cli('check')
     expect(usage.code).toBe(2)
-    expect(usage.stderr).toContain('check needs --run <command>')
+    expect(usage.stderr).toContain('check needs the generator command')
+  })
+
+  it('takes the command after -- as well, passing its arguments unchanged', () => {
+    const stale = cli('check', '--', process.execPath, '--import', 'tsx', 'test/fixtures/writer-generate.mts', tmp, 'v1', 'a')
+    expect(stale.code, stale.stderr).toBe(1)
+    expect(stale.stdout).toContain(`A ${path.join(tmp, 'gen/a.ts')}`)
+    expect(fs.existsSync(path.join(tmp, 'gen/a.ts'))).toBe(false)
+    expect(cli('status', '--out', 'dist', '--', 'x').stderr).toContain('takes no arguments after --')
   })
 })
 

@@ -1,0 +1,5 @@
+export function el(tag, className = '') {
+  const node = document.createElement(tag)
+  if (className) node.className = className
+  return node
+}

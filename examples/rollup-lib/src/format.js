@@ -1,0 +1,5 @@
+import { formatName } from './shared.js'
+
+export function formatList(names) {
+  return names.map(formatName).join(', ')
+}

@@ -1,0 +1,3 @@
+export function formatName(name) {
+  return name.trim().replace(/^\w/, (first) => first.toUpperCase())
+}

@@ -1,0 +1,6 @@
+export function h(tag, html, className = '') {
+  const el = document.createElement(tag)
+  el.innerHTML = html
+  if (className) el.className = className
+  return el
+}

@@ -1,0 +1,1 @@
+export const settings = { theme: 'dark', version: 1 }

@@ -1,0 +1,1 @@
+export const lazy = (): string => ` · lazy chunk loaded at ${new Date().toLocaleTimeString()}`

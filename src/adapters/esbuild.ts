@@ -1,0 +1,72 @@
+/**
+ * esbuild adapter.
+ *
+ * Capture: `write: false` set in setup, `result.outputFiles` committed in `onEnd` (which also runs
+ * for failed builds: `result.errors`). It is esbuild's only supported way to see output before it
+ * hits the disk, and the bytes are already in memory; afterwards `outputFiles` is removed again so
+ * the build result looks like that of a writing build. Each `build()`, `context().rebuild()` and
+ * watch rebuild is one transaction; a failed one commits nothing (natively esbuild's watch mode
+ * deletes the outputs of a failed build), so the last good output stays.
+ *
+ * Left alone: builds where the user set `write: false` (they want `outputFiles` themselves) and
+ * builds with neither `outdir` nor `outfile` (output goes to stdout).
+ */
+import path from 'node:path'
+import type { PartialMessage, PluginBuild } from 'esbuild'
+import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
+import type { ResolvedOptions } from '../plugin/options.js'
+
+const PLUGIN_NAME = 'unplugin-emit-optimizer'
+
+/** esbuild creates files starting with a hashbang executable (0o755 before the umask). */
+function modeOf(contents: Uint8Array, umask: number): number | undefined {
+  return contents[0] === 0x23 && contents[1] === 0x21 ? 0o755 & ~umask : undefined
+}
+
+function loggerFor(options: ResolvedOptions, logLevel: string | undefined): PluginLogger {
+  if (options.logger) {
+    const { logger } = options
+    return { info: (message) => (logger.info ? logger.info(message) : logger.warn(message)), warn: (message) => logger.warn(message) }
+  }
+  const quiet = logLevel === 'silent' || logLevel === 'error'
+  const print = (message: string): void => {
+    if (!quiet) process.stderr.write(`${message}\n`)
+  }
+  return { info: print, warn: print }
+}
+
+/** Why the build failed, from esbuild's messages (the build itself fails with esbuild's own error). */
+function buildError(errors: ReadonlyArray<PartialMessage>): Error {
+  return new Error(`esbuild build failed: ${errors.map((message) => message.text ?? '').join('; ')}`)
+}
+
+export function esbuildAdapter(build: PluginBuild, options: ResolvedOptions): void {
+  const initial = build.initialOptions
+  if (initial.write === false) return
+  const root = initial.absWorkingDir ?? process.cwd()
+  const outDir = initial.outdir ? path.resolve(root, initial.outdir) : initial.outfile ? path.dirname(path.resolve(root, initial.outfile)) : undefined
+  if (outDir === undefined) return
+  initial.write = false
+  const logger = loggerFor(options, initial.logLevel)
+  const umask = process.umask()
+
+  build.onEnd(async (result) => {
+    const capture = startCapture(options, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
+    const files = result.outputFiles ?? []
+    result.outputFiles = undefined
+    if (result.errors.length > 0) {
+      await capture.abort(buildError(result.errors))
+      return undefined
+    }
+    try {
+      for (const file of files) capture.write(file.path, file.contents, modeOf(file.contents, umask))
+    } catch (error) {
+      // An output outside outDir (EO_PATH_ESCAPE): nothing is written.
+      await capture.abort(error)
+      return { errors: [{ pluginName: PLUGIN_NAME, text: describeError(error) }] }
+    }
+    const report = await capture.commit()
+    if (report.status === 'committed') return undefined
+    return { errors: [{ pluginName: PLUGIN_NAME, text: describeError(report.error) }] }
+  })
+}

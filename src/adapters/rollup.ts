@@ -1,0 +1,100 @@
+/**
+ * Rollup 4 adapter.
+ *
+ * Capture: the `fs` input option (Rollup >= 4.43), set in a post `options` hook. Rollup writes
+ * every chunk and asset through `inputOptions.fs` (mkdir + writeFile in writeOutputFile), and so do
+ * plugins using `this.fs`; wrapping it sees exactly the bytes Rollup would write, while module
+ * reads pass through. Chosen over a post `generateBundle` that deletes bundle entries for
+ * compatibility: that would hide the files from every other plugin's `writeBundle`, from
+ * generateBundle hooks ordered after ours and from the `write()` result. Both keep the bytes in
+ * memory (Rollup already holds them); the fs route costs two resolved promises per file.
+ *
+ * Commit: in `writeBundle` with order 'pre' and `sequential`, i.e. after Rollup's own writes and
+ * before other plugins' writeBundle hooks, which thus find the files on disk as they do natively.
+ *
+ * Several outputs: one transaction per output directory. Outputs writing into the same directory
+ * commit together, once the last of them is written (the count comes from `output` in the options,
+ * as with a config file, the CLI and watch mode); outputs in different directories commit
+ * separately, each as soon as its outputs are written. A failure aborts every directory not yet
+ * committed. Failures in generateBundle are not announced to plugins: the directory then stays
+ * uncommitted and is rolled back at `closeBundle` (or at the next build in watch mode).
+ *
+ * Left alone: a user-supplied `fs` (they route I/O elsewhere on purpose) and Rollup < 4.43.
+ */
+import fsp from 'node:fs/promises'
+import type { InputOptions, NormalizedOutputOptions, Plugin as RollupPlugin, RollupFsModule } from 'rollup'
+import { describeError, type PluginLogger } from '../plugin/capture.js'
+import type { ResolvedOptions } from '../plugin/options.js'
+import { outputDirOf, RollupBuild } from './rollup-build.js'
+
+interface OutputTarget {
+  dir?: string | undefined
+  file?: string | undefined
+}
+
+/** Rollup's CLI, config files and watch mode pass `output` along with the input options. */
+function declaredOutputs(input: InputOptions): OutputTarget[] {
+  const output = (input as { output?: OutputTarget | OutputTarget[] }).output
+  return output === undefined ? [] : Array.isArray(output) ? output : [output]
+}
+
+function supportsFsOption(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return major > 4 || (major === 4 && minor >= 43)
+}
+
+const unfinished = (): Error => new Error('emit-optimizer: an output of this build failed before it was written (e.g. in generateBundle); its directory was left as it was.')
+
+export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
+  let build: RollupBuild | undefined
+  const dirOf = (output: NormalizedOutputOptions): string | undefined => (build ? outputDirOf(output) : undefined)
+
+  return {
+    options: {
+      order: 'post',
+      async handler(input) {
+        // A watch rebuild, or a bundle that was never closed: settle what the last build left open.
+        if (build?.pending) await build.fail(unfinished())
+        build = undefined
+        if (input.fs) return null
+        if (!supportsFsOption(this.meta.rollupVersion)) {
+          this.warn(`Rollup ${this.meta.rollupVersion} has no "fs" option (4.43+): output is written by Rollup, not transactionally.`)
+          return null
+        }
+        const logger: PluginLogger = { info: (message) => this.info(message), warn: (message) => this.warn(message) }
+        build = new RollupBuild(options, logger, declaredOutputs(input), fsp as unknown as RollupFsModule)
+        return { ...input, fs: build.fs }
+      },
+    },
+    renderStart(output) {
+      const dir = dirOf(output)
+      if (dir) build?.renderStart(dir)
+    },
+    generateBundle: {
+      order: 'post',
+      handler(output, _bundle, isWrite) {
+        const dir = dirOf(output)
+        if (isWrite && dir) build?.willWrite(dir)
+      },
+    },
+    writeBundle: {
+      order: 'pre',
+      sequential: true,
+      async handler(output) {
+        const dir = dirOf(output)
+        const report = dir ? await build?.written(dir) : undefined
+        if (report && report.status !== 'committed') this.error(describeError(report.error))
+      },
+    },
+    async renderError(error) {
+      await build?.fail(error)
+    },
+    async buildEnd(error) {
+      if (error) await build?.fail(error)
+    },
+    async closeBundle(error) {
+      if (error) await build?.fail(error)
+      else if (build?.pending) await build.fail(unfinished())
+    },
+  }
+}

@@ -1,0 +1,159 @@
+import path from 'node:path'
+import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
+import type { ResolvedOptions } from '../plugin/options.js'
+import type { BundlerName } from '../plugin/report.js'
+import { CaptureFs, type CallbackFs } from './webpack-like.js'
+
+/**
+ * The build lifecycle webpack 5 and Rspack 2 share, wired to one capture per compilation:
+ *
+ * `initialize` → swap `compiler.outputFileSystem` for the capturing overlay (webpack's
+ * NodeEnvironmentPlugin and Rspack's RspackOptionsApply have set the real one by then; Rspack
+ * hands it to its native compiler at the first build, so later is too late) →
+ * `thisCompilation` → capture from here (Rspack cleans before `emit`) → `emit` (last) → remember every asset →
+ * the bundler writes through the overlay → `afterEmit` (last) → commit or abort.
+ *
+ * The commit runs in `afterEmit`, not `done`: the compilation still accepts errors there, so a
+ * failed commit is pushed onto `compilation.errors` (with its EO_ code) and the build fails
+ * through the bundler's own reporting; `afterEmit` is skipped when a write or an `emit`/
+ * `assetEmitted` hook fails, so such builds end in `failed` (or `done`) and are aborted there.
+ * A build with errors is never committed, also where the bundler emits anyway (development
+ * mode, `optimization.emitOnErrors`).
+ *
+ * Each compiler (also each compiler of a multi-compiler) commits its own output path on its own.
+ */
+
+const NAME = 'unplugin-emit-optimizer'
+
+export interface WebpackLikeAsset {
+  name: string
+  source: { buffer(): Buffer }
+  info: { mode?: number }
+}
+
+export interface WebpackLikeCompilation {
+  errors: unknown[]
+  getAssets(): readonly WebpackLikeAsset[]
+  getStats(): { hasErrors(): boolean }
+}
+
+interface Tap {
+  name: string
+  stage?: number
+}
+
+/** The part of webpack's and Rspack's `Compiler` the adapters use. */
+export interface WebpackLikeCompiler {
+  context: string
+  outputPath: string
+  outputFileSystem: unknown
+  hooks: {
+    initialize: { tap(tap: string, fn: () => void): void }
+    thisCompilation: { tap(tap: string, fn: (compilation: WebpackLikeCompilation) => void): void }
+    emit: { tapPromise(tap: Tap, fn: (compilation: WebpackLikeCompilation) => Promise<void>): void }
+    afterEmit: { tapPromise(tap: Tap, fn: (compilation: WebpackLikeCompilation) => Promise<void>): void }
+    done: { tapPromise(tap: Tap, fn: (stats: { compilation: WebpackLikeCompilation }) => Promise<void>): void }
+    failed: { tap(tap: string, fn: (error: Error) => void): void }
+  }
+  getInfrastructureLogger(name: string): { info(...args: unknown[]): void; warn(...args: unknown[]): void }
+}
+
+export interface WebpackLikeSpec {
+  bundler: Extract<BundlerName, 'webpack' | 'rspack'>
+  /** The bundler's error class for `compilation.errors`. */
+  createError(message: string): Error
+}
+
+interface Build {
+  compilation: WebpackLikeCompilation
+  /** Started by the first write or delete, or when emitting starts: its duration is emit + commit. */
+  capture: OutputCapture | undefined
+  /** The output path the bundler writes under. */
+  root: string
+  assets: readonly WebpackLikeAsset[]
+}
+
+/** What webpack's emitAssets writes an asset to: its name without `?query`/`#hash`. */
+function targetOf(root: string, name: string): string | undefined {
+  const cut = name.search(/[?#]/)
+  const file = path.resolve(root, cut >= 0 ? name.slice(0, cut) : name)
+  return file.startsWith(root + path.sep) ? path.relative(root, file).split(path.sep).join('/') : undefined
+}
+
+export function applyWebpackLike(compiler: WebpackLikeCompiler, options: ResolvedOptions, spec: WebpackLikeSpec): void {
+  const infra = compiler.getInfrastructureLogger('emit-optimizer')
+  const logger: PluginLogger = { info: (message) => infra.info(message), warn: (message) => infra.warn(message) }
+  let overlay: CaptureFs | undefined
+  let build: Build | undefined
+
+  compiler.hooks.initialize.tap(NAME, () => {
+    if (!compiler.outputFileSystem || compiler.outputFileSystem instanceof CaptureFs) return
+    overlay = new CaptureFs(compiler.outputFileSystem as CallbackFs)
+    compiler.outputFileSystem = overlay
+  })
+
+  const captureOf = (current: Build): OutputCapture =>
+    (current.capture ??= startCapture(options, { bundler: spec.bundler, outDir: current.root, root: compiler.context, bundlerCleans: false, logger }))
+  const close = (): Build | undefined => {
+    const current = build
+    build = undefined
+    overlay?.end()
+    return current
+  }
+  // abort() never throws but for a throwing onReport, which must not break the bundler's hooks.
+  // A build that fails before emitting still gets its (rolled-back) report.
+  const abort = async (current: Build | undefined, error: unknown): Promise<void> => {
+    if (current) await captureOf(current).abort(error).catch((reason: unknown) => logger.warn(describeError(reason)))
+  }
+
+  compiler.hooks.thisCompilation.tap(NAME, (compilation) => {
+    void abort(close(), new Error('a new compilation started before the previous one emitted'))
+    // Something else took over the output (webpack-dev-middleware's memory fs): stay out of it.
+    if (!overlay || compiler.outputFileSystem !== overlay) return
+    const current: Build = { compilation, capture: undefined, root: path.resolve(compiler.outputPath), assets: [] }
+    build = current
+    // From here on: Rspack cleans output.path before the JS `emit` hook runs.
+    const outDir = options.outDir ? path.resolve(compiler.context, options.outDir) : current.root
+    overlay.begin(() => captureOf(current), current.root, outDir)
+  })
+
+  // Start the capture's clock no later than emitting.
+  compiler.hooks.emit.tapPromise({ name: NAME, stage: -Infinity }, async (compilation) => {
+    if (build?.compilation === compilation) captureOf(build)
+  })
+
+  compiler.hooks.emit.tapPromise({ name: NAME, stage: Infinity }, async (compilation) => {
+    // Sources are swapped for size-only stubs while emitting: keep the real ones for the files the
+    // bundler skips writing because they are already in outDir (compareBeforeEmit, unchanged in watch).
+    if (build?.compilation === compilation) build.assets = compilation.getAssets()
+  })
+
+  compiler.hooks.afterEmit.tapPromise({ name: NAME, stage: Infinity }, async (compilation) => {
+    if (build?.compilation !== compilation) return
+    const current = close()!
+    const capture = captureOf(current)
+    const errors = compilation.getStats().hasErrors()
+    if (errors) return void (await capture.abort(compilation.errors[0] ?? new Error('the compilation has errors')))
+    try {
+      for (const asset of current.assets) {
+        const file = targetOf(current.root, asset.name)
+        if (file !== undefined && !capture.has(file)) capture.write(file, asset.source.buffer(), asset.info.mode)
+      }
+    } catch (error) {
+      compilation.errors.push(spec.createError(describeError(error)))
+      return void (await capture.abort(error))
+    }
+    const report = await capture.commit()
+    if (report.error !== undefined) compilation.errors.push(spec.createError(describeError(report.error)))
+  })
+
+  compiler.hooks.done.tapPromise({ name: NAME, stage: -Infinity }, async (stats) => {
+    if (build?.compilation !== stats.compilation) return
+    // No afterEmit: nothing was emitted (errors with emitOnErrors off) or emitting failed.
+    await abort(close(), stats.compilation.errors[0] ?? new Error('the build emitted nothing'))
+  })
+
+  compiler.hooks.failed.tap(NAME, (error) => {
+    void abort(close(), error)
+  })
+}

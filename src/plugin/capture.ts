@@ -1,0 +1,98 @@
+import path from 'node:path'
+import { status } from '../core/inspect.js'
+import { createTransaction, type Transaction } from '../core/transaction.js'
+import { EmitOptimizerError } from '../errors.js'
+import type { ResolvedOptions } from './options.js'
+import { formatSummary, type BuildReport, type BundlerName } from './report.js'
+
+export interface PluginLogger {
+  info(message: string): void
+  warn(message: string): void
+}
+
+export interface CaptureContext {
+  bundler: BundlerName
+  /** The bundler's output directory, absolute; `options.outDir` overrides it. */
+  outDir: string
+  root: string
+  /** Whether the bundler was set to empty outDir before building (applied at commit instead). */
+  bundlerCleans: boolean
+  logger: PluginLogger
+}
+
+/** The files one build would write, collected in memory and committed as one transaction. */
+export interface OutputCapture {
+  readonly outDir: string
+  /** A file the bundler would write: absolute inside outDir, or relative to it. */
+  write(file: string, contents: string | Uint8Array, mode?: number): void
+  /** Whether a file was captured (absolute or relative path). */
+  has(file: string): boolean
+  /** The bundler deleted a file (e.g. webpack/Rspack `output.clean`): removed at commit, not before. */
+  delete(file: string): void
+  /** Commits everything captured; never throws: a failure is in the report (`error`). */
+  commit(): Promise<BuildReport>
+  /** The build failed: drop everything, outDir stays as it was. */
+  abort(error: unknown): Promise<BuildReport>
+}
+
+export function startCapture(options: ResolvedOptions, ctx: CaptureContext): OutputCapture {
+  const started = performance.now()
+  const startedAt = new Date().toISOString()
+  const outDir = options.outDir ? path.resolve(ctx.root, options.outDir) : ctx.outDir
+  const common = { root: ctx.root, stateDir: options.stateDir, logger: ctx.logger }
+  const tx: Transaction = createTransaction({
+    outDir,
+    ...common,
+    strategy: options.strategy,
+    durability: options.durability,
+    concurrency: options.concurrency,
+    clean: options.clean === 'bundler' ? ctx.bundlerCleans : options.clean,
+    lockTimeoutMs: options.lockTimeoutMs,
+    allowDangerousOutDir: options.allowDangerousOutDir,
+    ...(options.publishOrder ? { publishOrder: options.publishOrder } : {}),
+  })
+  const files = new Set<string>()
+  const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
+
+  const finish = async (report: BuildReport): Promise<BuildReport> => {
+    if (options.summary) (report.status === 'committed' ? ctx.logger.info : ctx.logger.warn)(formatSummary(report))
+    await options.onReport?.(report)
+    return report
+  }
+  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size })
+
+  return {
+    outDir,
+    write(file, contents, mode) {
+      const rel = relative(file)
+      tx.write(rel, contents, mode === undefined ? {} : { mode })
+      files.add(rel)
+    },
+    has: (file) => files.has(relative(file)),
+    delete(file) {
+      const rel = relative(file)
+      tx.delete(rel)
+      files.delete(rel)
+    },
+    async commit() {
+      try {
+        const result = await tx.commit()
+        return await finish({ ...base(), status: 'committed', result })
+      } catch (error) {
+        // The engine restores the previous output before failing, unless that failed too, in
+        // which case it keeps the journal for `recover`.
+        const pending = (await status(outDir, common).catch(() => undefined))?.journal != null
+        return await finish({ ...base(), status: pending ? 'failed' : 'rolled-back', error })
+      }
+    },
+    async abort(error) {
+      await tx.rollback()
+      return finish({ ...base(), status: 'rolled-back', error })
+    },
+  }
+}
+
+/** The message a bundler shows for our error: `[EO_CODE] message`. */
+export function describeError(error: unknown): string {
+  return error instanceof EmitOptimizerError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,229 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { rspack, type Compiler, type Configuration, type RspackPluginInstance, type Stats } from '@rspack/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import plugin from '../plugins/rspack.js'
+import type { Options } from '../src/plugin/options.js'
+import { deletedFiles, fileStamps, reportQueue, tempApp, writtenFiles, type ReportQueue } from './support/bundler-app.js'
+import { diffTrees, snapshot } from './support/tree.js'
+
+const temps: string[] = []
+afterAll(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
+
+function app(): { dir: string; dist: string; queue: ReportQueue } {
+  const dir = tempApp('rspack-app')
+  temps.push(dir)
+  return { dir, dist: path.join(dir, 'dist'), queue: reportQueue() }
+}
+
+interface BuildOptions {
+  mode?: 'production' | 'development'
+  clean?: boolean
+  plugins?: RspackPluginInstance[]
+  /** undefined: no emit-optimizer (the native build). */
+  eo?: Options
+}
+
+function config(dir: string, options: BuildOptions): Configuration {
+  return {
+    mode: options.mode ?? 'production',
+    context: dir,
+    entry: './src/index.js',
+    devtool: false,
+    output: { path: path.join(dir, 'dist'), filename: '[name].[contenthash:8].js', clean: options.clean ?? false },
+    module: { rules: [{ test: /\.svg$/, type: 'asset/resource' }, { test: /\.css$/, type: 'css/auto' }] },
+    infrastructureLogging: { level: 'none' },
+    plugins: [...(options.plugins ?? []), ...(options.eo ? [plugin({ summary: false, ...options.eo })] : [])],
+  }
+}
+
+/** One `compiler.run()`: resolves with the stats, rejects with a fatal error. */
+function build(dir: string, options: BuildOptions): Promise<Stats> {
+  const compiler = rspack(config(dir, options))
+  return new Promise((resolve, reject) => {
+    compiler.run((error, stats) => {
+      compiler.close(() => (error ? reject(error) : resolve(stats!)))
+    })
+  })
+}
+
+const write = (dir: string, file: string, text: string): void => fs.writeFileSync(path.join(dir, 'src', file), text)
+
+describe('rspack adapter', () => {
+  it('writes exactly what Rspack alone writes (paths, bytes, modes)', async () => {
+    const native = app()
+    const ours = app()
+    await build(native.dir, {})
+    const stats = await build(ours.dir, { eo: { onReport: ours.queue.onReport } })
+    expect(stats.hasErrors()).toBe(false)
+    expect((await ours.queue.next()).status).toBe('committed')
+    const expected = snapshot(native.dist)
+    expect(expected.size).toBeGreaterThanOrEqual(5)
+    expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
+  })
+
+  it('writes nothing on a rebuild without changes, and only the affected files after a change', async () => {
+    const { dir, dist, queue } = app()
+    const eo = { onReport: queue.onReport }
+    await build(dir, { eo })
+    await queue.next()
+    const before = fileStamps(dist)
+
+    await build(dir, { eo })
+    const again = await queue.next()
+    expect(again.status).toBe('committed')
+    expect(again.result?.stats.written).toBe(0)
+    expect(fileStamps(dist)).toEqual(before)
+
+    write(dir, 'chart.js', `export function chart(values) {\n  return values.map((v) => '*'.repeat(v)).join('\\n')\n}\n`)
+    const native = app()
+    write(native.dir, 'chart.js', fs.readFileSync(path.join(dir, 'src/chart.js'), 'utf8'))
+    await build(native.dir, {})
+    await build(dir, { eo })
+    const changed = await queue.next()
+    const after = fileStamps(dist)
+    const added = [...after.keys()].filter((file) => !before.has(file)).sort()
+    const removed = [...before.keys()].filter((file) => !after.has(file)).sort()
+    // The chunk and the runtime that names it; the CSS, the image and the other chunks stay.
+    expect(added.length).toBeGreaterThanOrEqual(1)
+    expect(writtenFiles(changed)).toEqual(added)
+    expect(deletedFiles(changed)).toEqual(removed)
+    for (const [file, stamp] of after) if (!added.includes(file)) expect(stamp).toBe(before.get(file))
+    expect(diffTrees(snapshot(dist), snapshot(native.dist))).toEqual([])
+  })
+
+  describe('a failed build leaves the previous output whole and fails with the original error', () => {
+    async function goodThenBad(options: BuildOptions, breakIt: (dir: string) => void) {
+      const { dir, dist, queue } = app()
+      fs.mkdirSync(dist)
+      fs.writeFileSync(path.join(dist, 'keep-me.txt'), 'not from rspack')
+      await build(dir, { ...options, eo: { onReport: queue.onReport } })
+      expect((await queue.next()).status).toBe('committed')
+      const before = snapshot(dist)
+      breakIt(dir)
+      const outcome = await build(dir, { ...options, eo: { onReport: queue.onReport } }).then(
+        (stats) => ({ stats, error: undefined }),
+        (error: unknown) => ({ stats: undefined, error }),
+      )
+      const report = await queue.next()
+      expect(report.status).toBe('rolled-back')
+      expect(diffTrees(snapshot(dist), before)).toEqual([])
+      return { outcome, report, dist }
+    }
+    const syntaxError = (dir: string): void => write(dir, 'settings.js', 'export const settings = {\n')
+
+    it('compilation error in production (Rspack emits nothing)', async () => {
+      const { outcome } = await goodThenBad({}, syntaxError)
+      expect(outcome.stats?.toString()).toMatch(/settings\.js[\s\S]*parse error/)
+    })
+
+    it('compilation error in development mode (Rspack would emit anyway)', async () => {
+      const { outcome, report } = await goodThenBad({ mode: 'development' }, syntaxError)
+      expect(outcome.stats?.hasErrors()).toBe(true)
+      expect(String(report.error)).toMatch(/Module parse failed/)
+    })
+
+    it('output.clean: true does not empty outDir before a failing build', async () => {
+      const { dist } = await goodThenBad({ mode: 'development', clean: true }, syntaxError)
+      // The first, good build's clean removed the foreign file at its commit.
+      expect(fs.existsSync(path.join(dist, 'keep-me.txt'))).toBe(false)
+    })
+
+    it('an error in processAssets', async () => {
+      let fail = false
+      const thrower: RspackPluginInstance = {
+        apply(compiler: Compiler) {
+          compiler.hooks.thisCompilation.tap('thrower', (compilation) => {
+            compilation.hooks.processAssets.tap({ name: 'thrower', stage: rspack.Compilation.PROCESS_ASSETS_STAGE_REPORT }, () => {
+              if (fail) throw new Error('processAssets exploded')
+            })
+          })
+        },
+      }
+      const { outcome } = await goodThenBad({ plugins: [thrower] }, () => {
+        fail = true
+      })
+      const message = outcome.error instanceof Error ? outcome.error.message : outcome.stats?.toString()
+      expect(message).toMatch(/processAssets exploded/)
+    })
+
+    it('a failing write (assetEmitted) after part of the files were written', async () => {
+      let fail = false
+      const failer: RspackPluginInstance = {
+        apply(compiler: Compiler) {
+          compiler.hooks.assetEmitted.tapPromise('failer', async (file) => {
+            if (fail && file.endsWith('.css')) throw new Error(`EIO: write failed: ${file}`)
+          })
+        },
+      }
+      const { outcome } = await goodThenBad({ plugins: [failer] }, (dir) => {
+        fail = true
+        write(dir, 'style.css', 'body { color: red; }\n')
+        write(dir, 'greet.js', 'export const greet = (name) => `Hi ${name}`\n')
+      })
+      expect(outcome.error).toBeInstanceOf(Error)
+      expect((outcome.error as Error).message).toMatch(/EIO: write failed/)
+    })
+
+    it('our commit failing: reported through compilation.errors with its EO_ code', async () => {
+      const { dir, dist, queue } = app()
+      const native = app()
+      await build(dir, { eo: { onReport: queue.onReport } })
+      await queue.next()
+      // Occupy the name of the next main chunk (known from a native build) with a directory.
+      const greet = 'export const greet = (name) => `Hey ${name}`\n'
+      write(native.dir, 'greet.js', greet)
+      await build(native.dir, {})
+      const main = fs.readdirSync(native.dist).find((file) => /^main\..*\.js$/.test(file))!
+      fs.mkdirSync(path.join(dist, main, 'x'), { recursive: true })
+      const before = snapshot(dist)
+      write(dir, 'greet.js', greet)
+      const stats = await build(dir, { eo: { onReport: queue.onReport } })
+      const report = await queue.next()
+      expect(report.status).toBe('rolled-back')
+      expect(stats.hasErrors()).toBe(true)
+      expect(stats.toString()).toMatch(/EO_OUTDIR_INVALID/)
+      expect(diffTrees(snapshot(dist), before)).toEqual([])
+    })
+  })
+
+  it('watch mode: each rebuild is one transaction (change, no change, broken, fixed)', async () => {
+    const { dir, dist, queue } = app()
+    const compiler = rspack(config(dir, { mode: 'development', eo: { onReport: queue.onReport } }))
+    const watching = compiler.watch({ aggregateTimeout: 20 }, () => {})!
+    try {
+      expect((await queue.next()).status).toBe('committed')
+      const first = fileStamps(dist)
+
+      write(dir, 'chart.js', 'export const chart = (values) => values.join(",")\n')
+      const changed = await queue.next()
+      expect(changed.status).toBe('committed')
+      expect(changed.result!.stats.written).toBeGreaterThanOrEqual(1)
+      expect(changed.result!.stats.unchanged).toBeGreaterThanOrEqual(2)
+      const second = fileStamps(dist)
+      for (const file of changed.result!.files) if (file.status === 'unchanged') expect(second.get(file.path)).toBe(first.get(file.path))
+
+      write(dir, 'settings.js', fs.readFileSync(path.join(dir, 'src/settings.js'), 'utf8'))
+      const same = await queue.next()
+      expect(same.status).toBe('committed')
+      expect(same.result!.stats.written).toBe(0)
+      expect(fileStamps(dist)).toEqual(second)
+
+      const good = snapshot(dist)
+      write(dir, 'greet.js', 'export const greet = (name) => `Hello ${name\n')
+      const broken = await queue.next()
+      expect(broken.status).toBe('rolled-back')
+      expect(diffTrees(snapshot(dist), good)).toEqual([])
+
+      write(dir, 'greet.js', 'export const greet = (name) => `Hello, ${name}`\n')
+      const fixed = await queue.next()
+      expect(fixed.status).toBe('committed')
+      const native = app()
+      for (const file of ['chart.js', 'greet.js']) write(native.dir, file, fs.readFileSync(path.join(dir, 'src', file), 'utf8'))
+      await build(native.dir, { mode: 'development' })
+      expect(diffTrees(snapshot(dist), snapshot(native.dist))).toEqual([])
+    } finally {
+      await new Promise<void>((resolve) => watching.close(() => resolve()))
+    }
+  })
+})
