@@ -104,3 +104,13 @@ export async function ignoring(promise: Promise<unknown>, codes: readonly string
     if (!codes.includes((error as NodeJS.ErrnoException).code ?? '')) throw error
   }
 }
+
+/** The text of a state file (journal, manifest), or `undefined` when it does not exist. */
+export async function readTextOrUndefined(efs: EngineFs, path: string): Promise<string | undefined> {
+  try {
+    return (await efs.readFile(path)).toString('utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}

@@ -36,8 +36,8 @@
  * - no journal: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds).
  * So after a crash at any instant, outDir holds exactly the old or exactly the new output.
  */
-import { EmitOptimizerError, errnoCode } from '../errors.js'
-import type { EngineFs } from './fs.js'
+import { EmitOptimizerError } from '../errors.js'
+import { readTextOrUndefined, type EngineFs } from './fs.js'
 import type { Manifest } from './manifest.js'
 import type { PublishGroup } from './publish-order.js'
 
@@ -95,13 +95,8 @@ export interface SymlinkJournal extends JournalBase {
 export type Journal = IncrementalJournal | SwapJournal | SymlinkJournal
 
 export async function readJournal(efs: EngineFs, file: string): Promise<Journal | undefined> {
-  let text: string
-  try {
-    text = (await efs.readFile(file)).toString('utf8')
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextOrUndefined(efs, file)
+  if (text === undefined) return undefined
   try {
     const journal = JSON.parse(text) as Journal
     if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy) || (journal.state === 'committed' && typeof journal.manifest !== 'object')) {

@@ -1,5 +1,5 @@
-import { EmitOptimizerError, errnoCode } from '../errors.js'
-import type { EngineFs } from './fs.js'
+import { EmitOptimizerError } from '../errors.js'
+import { readTextOrUndefined, type EngineFs } from './fs.js'
 import type { Strategy } from './options.js'
 
 export const MANIFEST_FORMAT = 'emit-optimizer/manifest@1'
@@ -28,13 +28,8 @@ export interface Manifest {
 }
 
 export async function readManifest(efs: EngineFs, file: string): Promise<Manifest | undefined> {
-  let text: string
-  try {
-    text = (await efs.readFile(file)).toString('utf8')
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextOrUndefined(efs, file)
+  if (text === undefined) return undefined
   try {
     const manifest = JSON.parse(text) as Manifest
     if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.files !== 'object' || manifest.files === null) throw new Error(`unknown format ${JSON.stringify(manifest?.format)}`)

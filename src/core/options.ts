@@ -114,9 +114,11 @@ export interface ResolvedTransactionOptions {
 export const DEFAULT_ENTRY_PATTERNS = ['**/*.html', '**/*manifest*.json', '**/*.webmanifest', '**/sw.js', '**/service-worker.js', '**/_redirects', '**/_headers']
 export const DEFAULT_CODE_PATTERNS = ['**/*.{js,mjs,cjs,jsx,css,wasm}']
 
-const stderrLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
+/** The default logger when no bundler logger is given. */
+export const stderrLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
 
-function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+/** Validates an enum-like option (`EO_INVALID_OPTION` naming the allowed values). */
+export function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) {
     throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid ${name}: ${JSON.stringify(value)}. Use one of ${allowed.map((a) => `'${a}'`).join(', ')}.`)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import type { Durability, Logger } from '../core/options.js'
+import { oneOf, stderrLogger, type Durability, type Logger } from '../core/options.js'
 import { CHECK_ENV } from './check.js'
 
 /** A formatter such as prettier, wrapped by the caller: `(code, path) => prettier.format(code, { filepath: path })`. */
@@ -101,15 +101,6 @@ export interface ResolvedWriterOptions {
   logger: Logger
 }
 
-const stderrLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
-
-function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback
-  if (!allowed.includes(value)) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid ${name}: ${JSON.stringify(value)}. Use one of ${allowed.map((a) => `'${a}'`).join(', ')}.`)
-  }
-  return value
-}
 
 function milliseconds(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
