@@ -532,7 +532,9 @@ async function main() {
     ratios,
     generatedAt: new Date().toISOString(),
   }
-  fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
+  // Other benchmarks (bench/bundlers.mjs) keep their own keys in the same file.
+  const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {}
+  fs.writeFileSync(resultsFile, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`)
 
   // ---- print
   const rawMed = m(coldS, 'raw-writeFileSync')
