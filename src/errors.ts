@@ -38,6 +38,12 @@ export type EmitOptimizerErrorCode =
   | 'EO_TEMPLATE'
   /** A writer stream was destroyed before it ended; nothing was published. */
   | 'EO_ABORTED'
+  /** Pushing metrics to the Pushgateway failed and `metrics.push.required` is set. */
+  | 'EO_PUSH_FAILED'
+  /** The `/metrics` endpoint could not listen on the configured host and port. */
+  | 'EO_SERVE_FAILED'
+  /** An alert fired and `failOnAlert` is set: the output is committed, the build fails. */
+  | 'EO_ALERT'
 
 export interface EmitOptimizerErrorDetails {
   /** The file or directory the error is about. */

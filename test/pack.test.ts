@@ -90,5 +90,14 @@ describe('the examples, built against the packed package', () => {
     const secondOutput = `${second.stdout}${second.stderr}`
     expect(second.status, secondOutput).toBe(0)
     expect(secondOutput).toMatch(/emit-optimizer: 0 written · \d+ unchanged · 0 deleted .* committed/)
+    // Each build leaves its reports in the state dir: the latest JSON and HTML and one history line each.
+    const stateRoot = path.join(dir, 'node_modules', '.cache', 'emit-optimizer')
+    const reports = fs.readdirSync(stateRoot).map((state) => path.join(stateRoot, state, 'reports')).filter((reportDir) => fs.existsSync(path.join(reportDir, 'latest.json')))
+    expect(reports.length).toBeGreaterThan(0)
+    for (const reportDir of reports) {
+      expect(JSON.parse(fs.readFileSync(path.join(reportDir, 'latest.json'), 'utf8'))).toMatchObject({ schemaVersion: 1, status: 'committed' })
+      expect(fs.readFileSync(path.join(reportDir, 'latest.html'), 'utf8')).toContain('<svg')
+      expect(fs.readFileSync(path.join(reportDir, 'history.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2)
+    }
   })
 })

@@ -66,7 +66,7 @@ export function esbuildAdapter(build: PluginBuild, options: ResolvedOptions): vo
       return { errors: [{ pluginName: PLUGIN_NAME, text: describeError(error) }] }
     }
     const report = await capture.commit()
-    if (report.status === 'committed') return undefined
+    if (report.error === undefined) return undefined
     return { errors: [{ pluginName: PLUGIN_NAME, text: describeError(report.error) }] }
   })
 }

@@ -45,6 +45,8 @@ export class RollupBuild {
   private readonly groups = new Map<string, DirGroup>()
   private readonly reported = new Set<string>()
   private failed = false
+  /** Commits and aborts under way: the build is over only once they have settled. */
+  private readonly inflight = new Set<Promise<unknown>>()
   readonly fs: RollupFsModule
 
   constructor(
@@ -143,7 +145,7 @@ export class RollupBuild {
     group.written += 1
     if (group.written < Math.max(group.declared, group.announced)) return undefined
     group.status = 'committing'
-    const report = await group.capture.commit()
+    const report = await this.track(group.capture.commit())
     group.status = report.status === 'committed' ? 'committed' : 'aborted'
     this.reported.add(dir)
     return report
@@ -166,8 +168,20 @@ export class RollupBuild {
         if (this.reported.has(dir) || group?.status === 'committing') return
         this.reported.add(dir)
         if (group) group.status = 'aborted'
-        await (group?.capture ?? this.capture(dir)).abort(error)
+        await this.track((group?.capture ?? this.capture(dir)).abort(error))
       }),
     )
+    await this.settled()
+  }
+
+  /** Resolves once every commit and abort started so far has finished (closeBundle waits for it). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inflight])
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inflight.add(operation)
+    void operation.finally(() => this.inflight.delete(operation)).catch(() => {})
+    return operation
   }
 }

@@ -83,7 +83,7 @@ export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
       async handler(output) {
         const dir = dirOf(output)
         const report = dir ? await build?.written(dir) : undefined
-        if (report && report.status !== 'committed') this.error(describeError(report.error))
+        if (report?.error !== undefined) this.error(describeError(report.error))
       },
     },
     async renderError(error) {
@@ -95,6 +95,8 @@ export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
     async closeBundle(error) {
       if (error) await build?.fail(error)
       else if (build?.pending) await build.fail(unfinished())
+      // `bundle.close()` must not resolve while another output's commit still changes outDir.
+      await build?.settled()
     },
   }
 }

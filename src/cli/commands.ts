@@ -4,6 +4,7 @@ import { status, verify } from '../core/inspect.js'
 import { OUT_FLAG, UsageError, type FlagTable, type Flags } from './args.js'
 import { displayPath, formatBytes, formatTime, listLines, plural, shellQuote } from './format.js'
 import { runInCheckMode } from '../writer/check.js'
+import { REPORT_FLAGS, runReport } from '../report/cli.js'
 
 /** Where a command writes; one line per call, the newline is added. */
 export interface Io {
@@ -182,5 +183,14 @@ const checkVerb: Verb = {
   },
 }
 
+const reportVerb: Verb = {
+  name: 'report',
+  summary: 'print the latest build report (or its HTML path), or list the builds of a time window',
+  flags: { out: OUT_FLAG, ...REPORT_FLAGS },
+  details: 'Exit codes: 0 printed; 2 no report yet, usage or engine error.\nBy default a text summary of reports/latest.json; --json prints the file, --html its HTML twin\'s path.',
+  run: (ctx) =>
+    runReport({ io: ctx.io, cwd: ctx.cwd, root: engineOptions(ctx).root, outDir: outDir(ctx), stateDir: ctx.flags.string('state-dir'), reportDir: ctx.flags.string('report-dir'), json: ctx.flags.boolean('json'), html: ctx.flags.boolean('html'), open: ctx.flags.boolean('open'), since: ctx.flags.string('since') }),
+}
+
 /** Every verb, in help order. */
-export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, checkVerb]
+export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, reportVerb, checkVerb]

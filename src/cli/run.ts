@@ -47,7 +47,7 @@ export function topUsage(): string[] {
     ...verbs.map((verb) => `  ${verb.name.padEnd(width)}  ${verb.summary}`),
     '',
     'Flags:',
-    ...flagLines({ out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by recover, verify and status' }, ...COMMON_FLAGS, version: { type: 'boolean', description: 'print the version' } }),
+    ...flagLines({ out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by recover, verify, status and report' }, ...COMMON_FLAGS, version: { type: 'boolean', description: 'print the version' } }),
     '',
     'Exit codes: 0 ok; 1 drift found (verify); 2 usage error, engine error (error EO_…) or nothing committed; 70 internal error.',
     `Run "${BIN} <command> --help" for the flags of one command.`,

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { status } from '../core/inspect.js'
 import { createTransaction, type Transaction } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
+import { observe } from './observe.js'
 import type { ResolvedOptions } from './options.js'
 import { formatSummary, type BuildReport, type BundlerName } from './report.js'
 
@@ -55,11 +56,22 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
-    if (options.summary) (report.status === 'committed' ? ctx.logger.info : ctx.logger.warn)(formatSummary(report))
+    try {
+      report.alerts = await observe(report, options, ctx)
+      if (options.failOnAlert && report.alerts.length > 0 && report.error === undefined) {
+        // The output stays committed; the adapters fail the build on any `report.error`.
+        report.error = new EmitOptimizerError('EO_ALERT', `${report.alerts.length === 1 ? 'an alert' : `${report.alerts.length} alerts`} fired with failOnAlert set: ${report.alerts.map((alert) => alert.message).join('; ')} (outDir: ${outDir}). The output was committed; raise the threshold in \`alerts\` or fix the cause.`)
+      }
+    } catch (error) {
+      // Only a required Pushgateway push throws (EO_PUSH_FAILED).
+      report.error ??= error
+    }
+    const warn = report.status !== 'committed' || (report.alerts?.length ?? 0) > 0
+    if (options.summary) (warn ? ctx.logger.warn : ctx.logger.info)(formatSummary(report))
     await options.onReport?.(report)
     return report
   }
-  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size })
+  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size, txId: tx.id })
 
   return {
     outDir,
@@ -82,12 +94,12 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
         // The engine restores the previous output before failing, unless that failed too, in
         // which case it keeps the journal for `recover`.
         const pending = (await status(outDir, common).catch(() => undefined))?.journal != null
-        return await finish({ ...base(), status: pending ? 'failed' : 'rolled-back', error })
+        return await finish({ ...base(), status: pending ? 'failed' : 'rolled-back', error, failedIn: 'commit' })
       }
     },
     async abort(error) {
       await tx.rollback()
-      return finish({ ...base(), status: 'rolled-back', error })
+      return finish({ ...base(), status: 'rolled-back', error, failedIn: 'build' })
     },
   }
 }

@@ -1,6 +1,20 @@
 import type { Durability, Logger, Strategy } from '../core/options.js'
 import type { BuildReport } from './report.js'
 
+/** Where and how to push metrics to a Pushgateway. */
+export interface PushOptions {
+  /** @default process.env.EMIT_OPTIMIZER_PUSHGATEWAY_URL */
+  url?: string
+  /** @default 'emit-optimizer' */
+  job?: string
+  /** Grouping labels, e.g. `{ branch: 'main' }`. @default {} */
+  grouping?: Record<string, string>
+  /** @default 5000 */
+  timeoutMs?: number
+  /** Fail the build when the push fails (otherwise a warning). @default false */
+  required?: boolean
+}
+
 /** Options of the bundler plugin (`unplugin-emit-optimizer/<bundler>`). */
 export interface Options {
   /**
@@ -61,6 +75,37 @@ export interface Options {
    */
   onReport?: (report: BuildReport) => void | Promise<void>
   /**
+   * Project label on every metric and in the report (no file paths: bounded label values).
+   * @default the `name` in the root package.json, else the root directory's name
+   */
+  project?: string
+  /**
+   * Build reports in the state dir: `reports/latest.json`, `reports/latest.html`, `history.ndjson`.
+   * `false` turns all of them off.
+   * @default { json: true, html: true, dir: '<stateDir>/reports', historyDays: 7 }
+   */
+  report?: false | { json?: boolean; html?: boolean; dir?: string; historyDays?: number }
+  /**
+   * Alert thresholds evaluated per build; alerts show in the summary line and the report.
+   * @default { errorRatio: 0.01, maxWritesPerSecond: undefined (off), p99LatencyMs: 1000, onRollback: true }
+   */
+  alerts?: { errorRatio?: number; maxWritesPerSecond?: number; p99LatencyMs?: number; onRollback?: boolean }
+  /**
+   * Fail the build when an alert fires (for CI).
+   * @default false
+   */
+  failOnAlert?: boolean
+  /**
+   * Prometheus metrics (a private prom-client registry per plugin instance).
+   * - `push`: PUT the registry to a Pushgateway after each build (also from `EMIT_OPTIMIZER_PUSHGATEWAY_URL`).
+   * - `serve`: a `/metrics` endpoint (loopback by default) while watching.
+   * @default {} (collected, neither pushed nor served)
+   */
+  metrics?: {
+    push?: PushOptions
+    serve?: number | { port: number; host?: string }
+  }
+  /**
    * Where warnings and the summary go when the bundler has no logger for plugins (esbuild).
    * @default stderr
    */
@@ -80,6 +125,11 @@ export interface ResolvedOptions {
   summary: boolean
   onReport: ((report: BuildReport) => void | Promise<void>) | undefined
   logger: (Logger & { info?(message: string): void }) | undefined
+  project: string | undefined
+  report: false | { json: boolean; html: boolean; dir: string | undefined; historyDays: number }
+  alerts: { errorRatio: number; maxWritesPerSecond: number | undefined; p99LatencyMs: number; onRollback: boolean }
+  failOnAlert: boolean
+  metrics: { push: PushOptions | undefined; serve: { port: number; host: string } | undefined }
 }
 
 export function resolveOptions(options: Options = {}): ResolvedOptions {
@@ -96,5 +146,13 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     summary: options.summary ?? true,
     onReport: options.onReport,
     logger: options.logger,
+    project: options.project,
+    report: options.report === false ? false : { json: options.report?.json ?? true, html: options.report?.html ?? true, dir: options.report?.dir, historyDays: options.report?.historyDays ?? 7 },
+    alerts: { errorRatio: options.alerts?.errorRatio ?? 0.01, maxWritesPerSecond: options.alerts?.maxWritesPerSecond, p99LatencyMs: options.alerts?.p99LatencyMs ?? 1000, onRollback: options.alerts?.onRollback ?? true },
+    failOnAlert: options.failOnAlert ?? false,
+    metrics: {
+      push: options.metrics?.push,
+      serve: options.metrics?.serve === undefined ? undefined : typeof options.metrics.serve === 'number' ? { port: options.metrics.serve, host: '127.0.0.1' } : { port: options.metrics.serve.port, host: options.metrics.serve.host ?? '127.0.0.1' },
+    },
   }
 }

@@ -1,4 +1,5 @@
 import type { CommitResult } from '../core/transaction.js'
+import type { Alert } from '../report/alerts.js'
 
 export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
 
@@ -19,8 +20,17 @@ export interface BuildReport {
   captured: number
   /** Per-file outcomes, stats and phase timings (committed builds). */
   result?: CommitResult
-  /** Why the build was not committed. */
+  /**
+   * Why the build was not committed; for a committed build, an `EO_ALERT` error when
+   * `failOnAlert` is set and an alert fired (the output stays committed, the bundler fails).
+   */
   error?: unknown
+  /** The transaction id: the build id in reports and history. */
+  txId?: string
+  /** Where a build that was not committed failed: in the bundler, or while committing. */
+  failedIn?: 'build' | 'commit'
+  /** Thresholds this build crossed (`alerts` option); shown as warnings in the summary line. */
+  alerts?: Alert[]
 }
 
 function formatBytes(bytes: number): string {
@@ -31,8 +41,18 @@ function formatBytes(bytes: number): string {
 
 /** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MB · 41 ms · committed` */
 export function formatSummary(report: BuildReport): string {
+  return formatCounts(report) + formatAlerts(report.alerts ?? [])
+}
+
+function formatCounts(report: BuildReport): string {
   const ms = `${Math.round(report.durationMs)} ms`
   if (!report.result) return `emit-optimizer: ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
   const { written, unchanged, deleted, bytesWritten } = report.result.stats
   return `emit-optimizer: ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms} · ${report.status}`
+}
+
+/** ` · ⚠ 2 alerts: error ratio 2.0 % > 1 %; build rolled back` */
+function formatAlerts(alerts: readonly Alert[]): string {
+  if (alerts.length === 0) return ''
+  return ` · ⚠ ${alerts.length} alert${alerts.length === 1 ? '' : 's'}: ${alerts.map((alert) => alert.message).join('; ')}`
 }
