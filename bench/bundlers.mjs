@@ -9,14 +9,12 @@
 //
 // A benchmark, not a test: targets are printed as PASS/MISS and never fail the process. The exit
 // code is non-zero only when a build crashes (recorded under `errors` in results.json first).
-import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import v8 from 'node:v8'
-import vm from 'node:vm'
+import { fmt, median, mergeResults, mountNote, removeDir, rotate, round2, setSync, settle, table } from './measure.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const workDir = path.join(benchDir, '.work')
@@ -206,32 +204,6 @@ function runCompiler(factory, config) {
 // Measurement helpers (as in bench/run.mjs)
 // ---------------------------------------------------------------------------------------------
 
-v8.setFlagsFromString('--expose-gc')
-const gc = vm.runInNewContext('gc')
-
-let syncEnabled = true
-function flush() {
-  if (!syncEnabled) return
-  try {
-    execFileSync('sync', { stdio: 'ignore' })
-  } catch {
-    // sync(1) missing: nothing to do.
-  }
-}
-function settle() {
-  flush()
-  gc()
-}
-
-const median = (xs) => {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const round2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null)
-const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length])
-
 /** rel path → { mtimeNs, sha1 } of every file under dir. */
 function snapshot(dir) {
   const map = new Map()
@@ -280,44 +252,16 @@ function diffSnapshots(before, after) {
 
 const sameTree = (a, b) => a.size === b.size && [...a].every(([rel, x]) => b.get(rel)?.sha1 === x.sha1)
 
-function mountNote(dir) {
-  try {
-    const real = fs.realpathSync(dir)
-    let best
-    for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const [dev, mnt, type, opts] = line.split(' ')
-      if (!mnt) continue
-      const m = mnt.replace(/\\040/g, ' ')
-      if ((real === m || real.startsWith(m === '/' ? '/' : `${m}/`)) && (!best || m.length > best.mnt.length)) best = { dev, mnt: m, type, opts }
-    }
-    return best ? `${best.type} on ${best.mnt} (${best.dev}) ${best.opts}` : 'unknown'
-  } catch {
-    return `unknown (${process.platform})`
-  }
-}
-
 function removeWorkDir(label) {
-  if (!fs.existsSync(bundlersDir)) return
-  const t0 = performance.now()
-  fs.rmSync(bundlersDir, { recursive: true, force: true, maxRetries: 3 })
+  removeDir(bundlersDir, label)
   // bench/.work itself may be shared with bench/run.mjs; remove it only when it is now empty.
   try {
     fs.rmdirSync(workDir)
   } catch {
     // not empty or gone
   }
-  console.log(`${label}: removed ${path.relative(process.cwd(), bundlersDir) || bundlersDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
 
-function table(title, rows, columns) {
-  const widths = columns.map((c) => Math.max(c.label.length, ...rows.map((r) => String(c.get(r)).length)))
-  const line = (cells) => cells.map((cell, i) => (columns[i].align === 'left' ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ')
-  console.log(`\n${title}`)
-  console.log(line(columns.map((c) => c.label)))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const r of rows) console.log(line(columns.map((c) => c.get(r))))
-}
-const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d))
 const uniq = (xs) => [...new Set(xs)].join('/') || '-'
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +399,7 @@ async function benchBundler(name, args, emitOptimizer) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2))
-  syncEnabled = args.sync
+  setSync(args.sync)
   if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run "npm run build" first (or use "npm run bench:bundlers").')
   const emitOptimizer = {}
   for (const b of args.only) emitOptimizer[b] = (await import(`unplugin-emit-optimizer/${b}`)).default
@@ -510,15 +454,7 @@ async function main() {
     generatedAt: new Date().toISOString(),
   }
 
-  // Merge into results.json without touching the other keys.
-  let existing = {}
-  try {
-    existing = JSON.parse(fs.readFileSync(resultsFile, 'utf8'))
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw new Error(`${resultsFile} is not valid JSON; not overwriting it: ${error.message}`)
-  }
-  existing.bundlers = section
-  fs.writeFileSync(resultsFile, `${JSON.stringify(existing, null, 2)}\n`)
+  mergeResults(resultsFile, { bundlers: section })
 
   // ---- print
   const rows = []

@@ -8,14 +8,12 @@
 // A benchmark, not a test: targets are printed as PASS/MISS and never fail the process. The exit
 // code is non-zero only when something crashes (a contender throwing counts, after results.json
 // has been written with the error).
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import v8 from 'node:v8'
-import vm from 'node:vm'
 import writeFileAtomic from 'write-file-atomic'
+import { fmt, median, mergeResults, mountNote, mulberry32, removeDir, rotate, round2, setSync, settle, table } from './measure.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const workDir = path.join(benchDir, '.work')
@@ -57,15 +55,6 @@ function parseArgs(argv) {
 // Workload (generated once, in memory, from a seeded PRNG)
 // ---------------------------------------------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return (t ^ (t >>> 14)) >>> 0
-  }
-}
 
 const EXTENSIONS = [
   // [extension, weight]: roughly what a web bundle emits; html/manifest exercise the publish order.
@@ -220,38 +209,6 @@ function oursContender(createTransaction, files, strategy, durability, concurren
 // Measurement helpers
 // ---------------------------------------------------------------------------------------------
 
-v8.setFlagsFromString('--expose-gc')
-const gc = vm.runInNewContext('gc')
-
-let syncEnabled = true
-/** Flushes dirty pages (untimed) so one run's writeback does not land on the next contender. */
-function flush() {
-  if (!syncEnabled) return
-  try {
-    execFileSync('sync', { stdio: 'ignore' })
-  } catch {
-    // sync(1) missing: nothing to do.
-  }
-}
-
-function settle() {
-  flush()
-  gc()
-}
-
-const median = (xs) => {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const round2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null)
-
-function rotate(list, by) {
-  const n = list.length
-  return list.map((_, i) => list[(i + by) % n])
-}
-
 function mtimes(outDir, files) {
   const map = new Map()
   for (const f of files) {
@@ -311,43 +268,7 @@ function summarize(entries) {
   return out
 }
 
-function mountNote(dir) {
-  try {
-    const real = fs.realpathSync(dir)
-    let best
-    for (const line of fs.readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const [dev, mnt, type, opts] = line.split(' ')
-      if (!mnt) continue
-      const m = mnt.replace(/\\040/g, ' ')
-      if ((real === m || real.startsWith(m === '/' ? '/' : `${m}/`)) && (!best || m.length > best.mnt.length)) best = { dev, mnt: m, type, opts }
-    }
-    return best ? `${best.type} on ${best.mnt} (${best.dev}) ${best.opts}` : 'unknown'
-  } catch {
-    return `unknown (${process.platform})`
-  }
-}
-
-function removeWorkDir(label) {
-  if (!fs.existsSync(workDir)) return
-  const t0 = performance.now()
-  fs.rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
-  console.log(`${label}: removed ${path.relative(process.cwd(), workDir) || workDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output
-// ---------------------------------------------------------------------------------------------
-
-function table(title, rows, columns) {
-  const widths = columns.map((c) => Math.max(c.label.length, ...rows.map((r) => String(c.get(r)).length)))
-  const line = (cells) => cells.map((cell, i) => (columns[i].align === 'left' ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ')
-  console.log(`\n${title}`)
-  console.log(line(columns.map((c) => c.label)))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const r of rows) console.log(line(columns.map((c) => c.get(r))))
-}
-
-const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d))
+const removeWorkDir = (label) => removeDir(workDir, label)
 
 // ---------------------------------------------------------------------------------------------
 // Main
@@ -355,7 +276,7 @@ const fmt = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) 
 
 async function main() {
   const args = parseArgs(process.argv.slice(2))
-  syncEnabled = args.sync
+  setSync(args.sync)
   const distEntry = path.join(benchDir, '..', 'dist', 'index.js')
   if (!fs.existsSync(distEntry)) throw new Error(`${distEntry} is missing: run "npm run build" first (or use "npm run bench").`)
   const { createTransaction } = await import(pathToFileURL(distEntry).href)
@@ -532,9 +453,8 @@ async function main() {
     ratios,
     generatedAt: new Date().toISOString(),
   }
-  // Other benchmarks (bench/bundlers.mjs) keep their own keys in the same file.
-  const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {}
-  fs.writeFileSync(resultsFile, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`)
+  // Other benchmarks (bench/bundlers.mjs, bench/metrics.mts) keep their own keys in the same file.
+  mergeResults(resultsFile, results)
 
   // ---- print
   const rawMed = m(coldS, 'raw-writeFileSync')

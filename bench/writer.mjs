@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createWriter, render } from 'unplugin-emit-optimizer'
+import { median, randomUnit } from './measure.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const resultsFile = path.join(benchDir, 'writer-results.json')
@@ -33,15 +34,6 @@ function parseArgs(argv) {
   return args
 }
 
-function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // A route module of ~1.5–4 KB: what a route/API-client generator emits per item.
 const TEMPLATE = `// Generated from {{ source }}; do not edit.
@@ -59,7 +51,7 @@ export const {{ name }} = defineRoute({
 `
 
 function makeItems(count, seed) {
-  const next = mulberry32(seed)
+  const next = randomUnit(seed)
   return Array.from({ length: count }, (_, i) => ({
     file: `src/routes/group-${i % 20}/route-${i}.ts`,
     source: `pages/group-${i % 20}/route-${i}.vue`,
@@ -72,7 +64,7 @@ function makeItems(count, seed) {
 
 /** The seeded `count` items that change in generation 2. */
 function changedIndexes(total, count, seed) {
-  const next = mulberry32(seed ^ 0xc0ffee)
+  const next = randomUnit(seed ^ 0xc0ffee)
   const picked = new Set()
   while (picked.size < count) picked.add(Math.floor(next() * total))
   return picked
@@ -85,7 +77,6 @@ function identity(dir, items) {
   })
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 const args = parseArgs(process.argv.slice(2))
 const base = makeItems(args.files, args.seed)
