@@ -49,6 +49,8 @@ export interface EmitOptimizerErrorDetails {
   /** The file or directory the error is about. */
   path?: string
   cause?: unknown
+  /** The previous output could not be restored; the journal is kept for `recover`. */
+  recoveryPending?: boolean
 }
 
 /**
@@ -59,11 +61,14 @@ export class EmitOptimizerError extends Error {
   override readonly name = 'EmitOptimizerError'
   readonly code: EmitOptimizerErrorCode
   readonly path: string | undefined
+  /** True when a commit failed and restoring the previous output failed too (run `recover`). */
+  readonly recoveryPending: boolean
 
   constructor(code: EmitOptimizerErrorCode, message: string, details: EmitOptimizerErrorDetails = {}) {
     super(`[emit-optimizer] ${message}`, details.cause === undefined ? undefined : { cause: details.cause })
     this.code = code
     this.path = details.path
+    this.recoveryPending = details.recoveryPending ?? false
   }
 }
 

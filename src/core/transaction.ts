@@ -352,6 +352,6 @@ async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unk
   } catch (rollbackError) {
     // The code stays the original failure's (EO_NO_SPACE, …): that is what the user must fix.
     const original = toEmitOptimizerError(cause, errorPath(cause) ?? opts.outDir, opts.outDir)
-    throw new EmitOptimizerError(original.code, `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`, { path: opts.outDir, cause })
+    throw new EmitOptimizerError(original.code, `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`, { path: opts.outDir, cause, recoveryPending: true })
   }
 }

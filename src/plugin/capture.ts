@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { status } from '../core/inspect.js'
 import { createTransaction, type Transaction } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
 import { observe } from './observe.js'
@@ -40,10 +39,11 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
   const started = performance.now()
   const startedAt = new Date().toISOString()
   const outDir = options.outDir ? path.resolve(ctx.root, options.outDir) : ctx.outDir
-  const common = { root: ctx.root, stateDir: options.stateDir, logger: ctx.logger }
   const tx: Transaction = createTransaction({
     outDir,
-    ...common,
+    root: ctx.root,
+    stateDir: options.stateDir,
+    logger: ctx.logger,
     strategy: options.strategy,
     durability: options.durability,
     concurrency: options.concurrency,
@@ -92,8 +92,8 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
         return await finish({ ...base(), status: 'committed', result })
       } catch (error) {
         // The engine restores the previous output before failing, unless that failed too, in
-        // which case it keeps the journal for `recover`.
-        const pending = (await status(outDir, common).catch(() => undefined))?.journal != null
+        // which case it keeps the journal for `recover` and says so on the error.
+        const pending = error instanceof EmitOptimizerError && error.recoveryPending
         return await finish({ ...base(), status: pending ? 'failed' : 'rolled-back', error, failedIn: 'commit' })
       }
     },

@@ -21,15 +21,16 @@ export const incremental: PublishStrategy = {
     await ctx.fs.mkdir(path.join(txDir, 'b'), { recursive: false })
     // Staging mirrors the output tree: renames between matching directories measured ~25 %
     // cheaper than from one flat directory of thousands of entries.
-    for (const dir of parentDirs(plan.writes.map((w) => w.path))) await ctx.fs.mkdir(path.join(txDir, 's', dir), { recursive: false })
+    const newDirs = parentDirs(plan.writes.map((w) => w.path))
+    for (const dir of newDirs) await ctx.fs.mkdir(path.join(txDir, 's', dir), { recursive: false })
     const written = new Map<string, WrittenFile>()
     const ops: JournalOp[] = plan.writes.map((write, i) => ({ op: 'put', path: write.path, group: write.group, stage: `s/${write.path}`, backup: write.existing ? `b/${i}` : null }))
     await ctx.queue.each(plan.writes, async (write) => {
       written.set(write.path, await stageFile(ctx, path.join(txDir, 's', write.path), write))
     })
     // A stale file where a new directory goes (file → directory) must leave before the puts.
-    const newDirs = new Set(parentDirs(plan.writes.map((w) => w.path)))
-    const early = new Set(plan.deletes.filter((p) => newDirs.has(p)))
+    const newDirSet = new Set(newDirs)
+    const early = new Set(plan.deletes.filter((p) => newDirSet.has(p)))
     plan.deletes.forEach((p, i) => {
       const op: DelOp = { op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true as const } : {}) }
       if (op.early) ops.unshift(op)
