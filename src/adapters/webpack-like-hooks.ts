@@ -103,7 +103,9 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
   // abort() never throws but for a throwing onReport, which must not break the bundler's hooks.
   // A build that fails before emitting still gets its (rolled-back) report.
   const abort = async (current: Build | undefined, error: unknown): Promise<void> => {
-    if (current) await captureOf(current).abort(error).catch((reason: unknown) => logger.warn(describeError(reason)))
+    if (!current) return
+    overlay?.drop(current.root)
+    await captureOf(current).abort(error).catch((reason: unknown) => logger.warn(describeError(reason)))
   }
 
   compiler.hooks.thisCompilation.tap(NAME, (compilation) => {
@@ -133,7 +135,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
     const current = close()!
     const capture = captureOf(current)
     const errors = compilation.getStats().hasErrors()
-    if (errors) return void (await capture.abort(compilation.errors[0] ?? new Error('the compilation has errors')))
+    if (errors) return void (await abort(current, compilation.errors[0] ?? new Error('the compilation has errors')))
     try {
       for (const asset of current.assets) {
         const file = targetOf(current.root, asset.name)
@@ -141,7 +143,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
       }
     } catch (error) {
       compilation.errors.push(spec.createError(describeError(error)))
-      return void (await capture.abort(error))
+      return void (await abort(current, error))
     }
     const report = await capture.commit()
     if (report.error !== undefined) compilation.errors.push(spec.createError(describeError(report.error)))

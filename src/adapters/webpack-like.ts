@@ -15,7 +15,9 @@ import type { OutputCapture } from '../plugin/capture.js'
  * - `mkdir` only records the directory (the commit creates what it needs).
  *
  * Outside the output path (records, `../` asset names) and between builds every call goes to the
- * file system the bundler had set, unchanged. Not implemented: `utimes` and `symlink` (webpack's
+ * file system the bundler had set, unchanged, except after an aborted build: the bundler may
+ * still have writes in flight (webpack emits 15 at a time and a failing write does not stop the
+ * others), so until the next build begins, writes into that output path are dropped. Not implemented: `utimes` and `symlink` (webpack's
  * `info.timestamps` / `info.symlink` assets), which webpack then reports as unsupported.
  */
 
@@ -98,6 +100,8 @@ const done = <T>(callback: Callback<T>, error: NodeJS.ErrnoException | null, res
 
 export class CaptureFs {
   private session: Session | undefined
+  /** Output path of an aborted build whose late writes are dropped (see the top comment). */
+  private dropping: string | undefined
   readonly inner: CallbackFs
 
   constructor(inner: CallbackFs) {
@@ -112,11 +116,26 @@ export class CaptureFs {
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
   begin(capture: () => OutputCapture, root: string, outDir: string): void {
     this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set() }
+    this.dropping = undefined
   }
 
   /** Stops capturing: later calls go to the real file system again. */
   end(): void {
     this.session = undefined
+  }
+
+  /** The build was aborted: drop its late writes into `root` until the next build begins. */
+  drop(root: string): void {
+    this.dropping = path.resolve(root)
+  }
+
+  /** Whether a write-like call on `file` belongs to an aborted build and is dropped. */
+  private dropped(file: string, callback: Callback): boolean {
+    if (this.dropping === undefined || this.session) return false
+    const resolved = path.resolve(file)
+    if (resolved !== this.dropping && !resolved.startsWith(this.dropping + path.sep)) return false
+    done(callback, null)
+    return true
   }
 
   private relative(session: Session, file: string): string {
@@ -155,6 +174,7 @@ export class CaptureFs {
 
   writeFile = (file: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
+    if (this.dropped(file, callback)) return
     const session = this.owner(file)
     if (!session) return this.call('writeFile', file, ...rest, callback)
     const [data, options] = rest
@@ -173,6 +193,7 @@ export class CaptureFs {
 
   mkdir = (dir: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
+    if (this.dropped(dir, callback)) return
     const session = this.owner(dir)
     if (!session) return this.call('mkdir', dir, ...rest, callback)
     const abs = path.resolve(dir)
@@ -230,6 +251,7 @@ export class CaptureFs {
 
   unlink = (file: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
+    if (this.dropped(file, callback)) return
     const session = this.owner(file)
     if (!session) return this.call('unlink', file, ...rest, callback)
     const abs = path.resolve(file)
@@ -250,6 +272,7 @@ export class CaptureFs {
 
   rmdir = (dir: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
+    if (this.dropped(dir, callback)) return
     const session = this.owner(dir)
     if (!session) return this.call('rmdir', dir, ...rest, callback)
     const abs = path.resolve(dir)
@@ -265,6 +288,7 @@ export class CaptureFs {
 
   chmod = (file: string, mode: number, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
+    if (this.dropped(file, callback)) return
     const session = this.owner(file)
     if (!session) {
       if (!this.inner.chmod) return done(callback, fsError('ENOENT', 'chmod', file))
