@@ -26,6 +26,10 @@ export type EmitOptimizerErrorCode =
   | 'EO_JOURNAL_CORRUPT'
   /** The manifest of the last commit cannot be parsed. */
   | 'EO_MANIFEST_CORRUPT'
+  /** No such version in the build history (unknown id, nothing before the current one, history off). */
+  | 'EO_HISTORY_NOT_FOUND'
+  /** A version record or a stored file of the build history is missing, unreadable or altered. */
+  | 'EO_HISTORY_CORRUPT'
   /** An edit targets a missing file or a range outside it. */
   | 'EO_EDIT_FAILED'
   /** The transaction was already committed or rolled back. */

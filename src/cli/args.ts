@@ -21,6 +21,8 @@ export class UsageError extends Error {
 export interface Flags {
   string(name: string): string | undefined
   boolean(name: string): boolean
+  /** Arguments that are not flags (verbs declaring `positionals` only). */
+  positionals: string[]
 }
 
 export const OUT_FLAG: FlagSpec = { type: 'string', value: '<dir>', required: true, description: 'output directory, relative to --root' }
@@ -33,17 +35,19 @@ export const COMMON_FLAGS: FlagTable = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 }
 
-/** Parses `args` strictly against `table`; unknown flags and positionals throw a UsageError. */
-export function parseFlags(args: string[], table: FlagTable, verb: string): Flags {
+/** Parses `args` strictly against `table`; unknown flags (and positionals, unless allowed) throw a UsageError. */
+export function parseFlags(args: string[], table: FlagTable, verb: string, allowPositionals = false): Flags {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
   for (const [name, spec] of Object.entries(table)) options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }
   let values: Record<string, unknown>
+  let positionals: string[]
   try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values
+    ;({ values, positionals } = parseArgs({ args, options, strict: true, allowPositionals }))
   } catch (error) {
     throw new UsageError(describeParseError(error, verb))
   }
   return {
+    positionals,
     string: (name) => {
       const value = values[name]
       return typeof value === 'string' && value !== '' ? value : undefined

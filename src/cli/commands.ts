@@ -1,85 +1,23 @@
 import path from 'node:path'
 import { recover } from '../core/recover.js'
 import { status, verify } from '../core/inspect.js'
-import { OUT_FLAG, UsageError, type FlagTable, type Flags } from './args.js'
+import { OUT_FLAG, UsageError } from './args.js'
+import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, recoverCommand, type Verb } from './verb.js'
+import { historyVerb, rollbackVerb } from './history-commands.js'
 import { displayPath, formatBytes, formatTime, listLines, plural, shellQuote } from './format.js'
 import { runInCheckMode } from '../writer/check.js'
 import { REPORT_FLAGS, runReport } from '../report/cli.js'
-
-/** Where a command writes; one line per call, the newline is added. */
-export interface Io {
-  out(line: string): void
-  err(line: string): void
-}
-
-export interface CommandContext {
-  io: Io
-  flags: Flags
-  /** The arguments after `--` (verbs with `passthrough` only). */
-  args: string[]
-  /** Directory relative --root resolves against. */
-  cwd: string
-}
-
-/** One verb of the CLI. Adding a verb is adding one entry to `verbs`. */
-export interface Verb {
-  name: string
-  /** One line, shown in the top-level help. */
-  summary: string
-  /** Verb-specific flags; COMMON_FLAGS are added after them. */
-  flags: FlagTable
-  /** Extra help text, e.g. exit codes. */
-  details?: string
-  /** What the arguments after `--` are, for verbs that take them. */
-  passthrough?: string
-  /** Resolves the exit code. EmitOptimizerError and UsageError are handled by the caller. */
-  run(ctx: CommandContext): Promise<number>
-}
-
-/** The options every engine entry point takes, from --root and --state-dir. */
-function engineOptions(ctx: CommandContext): { root: string; stateDir?: string } {
-  const root = path.resolve(ctx.cwd, ctx.flags.string('root') ?? '.')
-  const stateDir = ctx.flags.string('state-dir')
-  return stateDir === undefined ? { root } : { root, stateDir }
-}
-
-function outDir(ctx: CommandContext): string {
-  const out = ctx.flags.string('out')
-  if (out === undefined) throw new UsageError('--out <dir> is required')
-  return out
-}
-
-/** The recover command for the same outDir, with the location flags the user gave. */
-function recoverCommand(ctx: CommandContext): string {
-  const parts = ['emit-optimizer', 'recover', '--out', outDir(ctx)]
-  for (const flag of ['root', 'state-dir']) {
-    const value = ctx.flags.string(flag)
-    if (value !== undefined) parts.push(`--${flag}`, value)
-  }
-  return parts.map(shellQuote).join(' ')
-}
-
-function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2))
-}
 
 const recoverVerb: Verb = {
   name: 'recover',
   summary: 'undo (or complete) an interrupted commit and remove staging leftovers',
   flags: {
     out: OUT_FLAG,
-    'lock-timeout': { type: 'string', value: '<ms>', description: 'how long to wait for a running build holding the lock (default: 30000)' },
+    'lock-timeout': LOCK_TIMEOUT_FLAG,
   },
   details: 'Exit codes: 0 recovered or nothing to recover; 2 usage or engine error (EO_LOCKED when a live build holds the lock).',
   async run(ctx) {
-    const raw = ctx.flags.string('lock-timeout')
-    const lockTimeoutMs = raw === undefined ? undefined : Number(raw)
-    if (lockTimeoutMs !== undefined && !(Number.isFinite(lockTimeoutMs) && lockTimeoutMs >= 0)) throw new UsageError(`--lock-timeout must be a number of milliseconds ≥ 0, got '${raw}'`)
-    const result = await recover(outDir(ctx), {
-      ...engineOptions(ctx),
-      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
-      logger: { warn: (message) => ctx.io.err(message) },
-    })
+    const result = await recover(outDir(ctx), { ...engineOptions(ctx), ...lockTimeout(ctx), logger: { warn: (message) => ctx.io.err(message) } })
     if (ctx.flags.boolean('json')) {
       printJson(ctx.io, result)
       return 0
@@ -193,4 +131,6 @@ const reportVerb: Verb = {
 }
 
 /** Every verb, in help order. */
-export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, reportVerb, checkVerb]
+export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb]
+
+export type { Io, Verb } from './verb.js'

@@ -56,7 +56,7 @@ export function topUsage(): string[] {
 
 export function verbUsage(verb: Verb): string[] {
   const table = verbFlags(verb)
-  return [`Usage: ${BIN} ${verb.name} ${usageSynopsis(table)}`, '', `${verb.summary[0]?.toUpperCase()}${verb.summary.slice(1)}.`, '', 'Flags:', ...flagLines(table), ...(verb.details ? ['', ...verb.details.split('\n')] : [])]
+  return [`Usage: ${BIN} ${verb.name}${verb.positionals ? ` ${verb.positionals}` : ''} ${usageSynopsis(table)}`, '', `${verb.summary[0]?.toUpperCase()}${verb.summary.slice(1)}.`, '', 'Flags:', ...flagLines(table), ...(verb.details ? ['', ...verb.details.split('\n')] : [])]
 }
 
 function usageError(io: Io, message: string, helpFor?: Verb): number {
@@ -100,7 +100,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo, cwd = 
     const end = rest.indexOf('--')
     const args = end < 0 ? [] : rest.slice(end + 1)
     if (args.length > 0 && !verb.passthrough) throw new UsageError(`"${verb.name}" takes no arguments after --`)
-    const flags = parseFlags(end < 0 ? [...rest] : rest.slice(0, end), table, verb.name)
+    const flags = parseFlags(end < 0 ? [...rest] : rest.slice(0, end), table, verb.name, verb.positionals !== undefined)
     for (const [name, spec] of Object.entries(table)) {
       if (spec.required && flags.string(name) === undefined) throw new UsageError(`${verb.name} needs --${name} ${spec.value ?? '<value>'}: ${spec.description}`)
     }

@@ -16,6 +16,8 @@ export interface EngineFs {
   writeFileAtomic(path: string, data: string, options: { fsync: boolean; mode: number }): Promise<void>
   rename(from: string, to: string): Promise<void>
   link(existing: string, newPath: string): Promise<void>
+  /** `flags`: `fs.constants.COPYFILE_*` (the history store asks for a reflink, exclusively). */
+  copyFile(from: string, to: string, flags: number): Promise<void>
   symlink(target: string, path: string): Promise<void>
   readlink(path: string): Promise<string>
   unlink(path: string): Promise<void>
@@ -58,6 +60,7 @@ export const nodeFs: EngineFs = {
   writeFileAtomic: (path, data, options) => writeFileAtomic(path, data, { fsync: options.fsync, mode: options.mode }),
   rename: async (from, to) => fs.renameSync(from, to),
   link: async (existing, newPath) => fs.linkSync(existing, newPath),
+  copyFile: async (from, to, flags) => fs.copyFileSync(from, to, flags),
   symlink: async (target, path) => fs.symlinkSync(target, path),
   readlink: async (path) => fs.readlinkSync(path),
   unlink: async (path) => fs.unlinkSync(path),

@@ -56,7 +56,8 @@ export interface StatusResult {
   journal: { state: 'prepared' | 'committed'; txId: string; strategy: Strategy; pid: number; createdAt: string } | null
 }
 
-async function locate(outDir: string, options: InspectOptions): Promise<{ outDir: string; efs: EngineFs; paths: ReturnType<typeof statePaths> }> {
+/** outDir and its state files, resolved as a transaction would. */
+export async function locate(outDir: string, options: InspectOptions): Promise<{ outDir: string; efs: EngineFs; paths: ReturnType<typeof statePaths> }> {
   const resolved = resolveTransactionOptions({ outDir, ...(options.root ? { root: options.root } : {}), ...(options.stateDir ? { stateDir: options.stateDir } : {}), fs: options.fs ?? nodeFs })
   return { outDir: resolved.outDir, efs: resolved.fs, paths: statePaths(await resolveStateDir(resolved)) }
 }

@@ -9,6 +9,7 @@
  *     "txId": "m3k2p1-4f1c", "strategy": "incremental" | "swap" | "symlink",
  *     "outDir": "/abs/dist", "pid": 4242, "createdAt": "2026-11-22T10:00:00.000Z",
  *     "manifest": { …the manifest of the new output; only in the `committed` journal… },
+ *     "history": { "keep": 10, "maxAgeDays": null }   (when the commit records a version)
  *
  *     incremental:
  *     "txDir": "/abs/state/tx-<id>",        staged files (s/<n>) and backups (b/<n>)
@@ -23,21 +24,25 @@
  *               "previousTarget": "<link text>" | null, "migrated": "/abs/state/builds/<id>" | null
  *   }
  *
- * Sequence: stage everything (nothing in outDir changes) → journal `prepared` → publish → fsync
- * touched directories → journal `committed` (the commit point) → manifest → cleanup → journal
- * removed.
+ * Sequence: stage everything (nothing in outDir changes) → journal `prepared` → history version
+ * recorded (objects + `history/versions/<txId>.json`) → publish → fsync touched directories →
+ * journal `committed` (the commit point) → manifest → cleanup → history index and retention →
+ * journal removed.
  *
  * Recovery (at the start of the next transaction, `emit-optimizer recover`, or `recover()`):
  * - `prepared`: roll back. Each op is undone from what is on disk, so undoing twice is harmless:
  *   first puts (one whose staged file still exists was never published; one whose stage is gone
  *   is undone by renaming its backup back, or unlinking the new file when there was none), then
- *   created directories are removed if empty, then dels whose backup exists are renamed back.
- * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs.
+ *   created directories are removed if empty, then dels whose backup exists are renamed back;
+ *   the commit's version record and the objects only it added are removed.
+ * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs,
+ *   list the version in the history index.
  * - no journal: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds).
  * So after a crash at any instant, outDir holds exactly the old or exactly the new output.
  */
 import { EmitOptimizerError } from '../errors.js'
 import { readTextOrUndefined, type EngineFs } from './fs.js'
+import type { Retention } from '../history/retention.js'
 import type { Manifest } from './manifest.js'
 import type { PublishGroup } from './publish-order.js'
 
@@ -68,6 +73,8 @@ interface JournalBase {
   pid: number
   createdAt: string
   manifest: Manifest
+  /** Present when this commit records a build-history version: the retention to apply after it. */
+  history?: Retention
 }
 
 export interface IncrementalJournal extends JournalBase {

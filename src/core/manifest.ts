@@ -24,6 +24,8 @@ export interface Manifest {
   /** Symlink strategy: the build directory outDir points to, and the one before it (kept for instant rollback). */
   buildDir?: string
   previousBuildDir?: string
+  /** The build-history version outDir holds (this commit's id, or the one a rollback restored). */
+  version?: string
   files: Record<string, ManifestEntry>
 }
 

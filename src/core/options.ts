@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
+import type { Retention } from '../history/retention.js'
 import { nodeFs, type EngineFs } from './fs.js'
 
 export type Strategy = 'incremental' | 'swap' | 'symlink'
@@ -8,6 +9,20 @@ export type Durability = 'none' | 'commit' | 'full'
 /** Where warnings go; bundler adapters pass the bundler's logger. */
 export interface Logger {
   warn(message: string): void
+}
+
+/** How much build history to keep. */
+export interface HistoryOptions {
+  /**
+   * Versions kept (the latest and the one outDir holds are always kept).
+   * @default 10
+   */
+  keep?: number
+  /**
+   * Also drop versions older than this many days.
+   * @default undefined (no age limit)
+   */
+  maxAgeDays?: number
 }
 
 export interface TransactionOptions {
@@ -89,6 +104,18 @@ export interface TransactionOptions {
    */
   logger?: Logger
   /**
+   * Build history: each commit that changes outDir is recorded as a version (its files
+   * content-addressed in `<stateDir>/history`, shared between versions), so
+   * `emit-optimizer rollback` can restore any kept version. `false` records nothing.
+   * @default { keep: 10 }
+   */
+  history?: false | HistoryOptions
+  /**
+   * Recorded with each version (`history list`); the bundler adapters set it.
+   * @default undefined (shown as "-")
+   */
+  bundler?: string
+  /**
    * File system used for every operation; tests wrap it to inject faults.
    * @default node:fs
    */
@@ -109,6 +136,8 @@ export interface ResolvedTransactionOptions {
   checkDiskSpace: boolean
   logger: Logger
   fs: EngineFs
+  history: Retention | false
+  bundler: string | null
 }
 
 export const DEFAULT_ENTRY_PATTERNS = ['**/*.html', '**/*manifest*.json', '**/*.webmanifest', '**/sw.js', '**/service-worker.js', '**/_redirects', '**/_headers']
@@ -156,5 +185,16 @@ export function resolveTransactionOptions(options: TransactionOptions): Resolved
     checkDiskSpace: options.checkDiskSpace ?? true,
     logger: options.logger ?? stderrLogger,
     fs: options.fs ?? nodeFs,
+    history: resolveHistory(options.history),
+    bundler: options.bundler ?? null,
   }
+}
+
+function resolveHistory(history: TransactionOptions['history']): Retention | false {
+  if (history === false) return false
+  const keep = history?.keep ?? 10
+  if (!Number.isInteger(keep) || keep < 1) throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.keep: ${JSON.stringify(history?.keep)}. Use a whole number of versions ≥ 1 (default 10), or history: false.`)
+  const maxAgeDays = history?.maxAgeDays ?? null
+  if (maxAgeDays !== null && !(maxAgeDays > 0)) throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.maxAgeDays: ${JSON.stringify(history?.maxAgeDays)}. Use a number of days > 0, or leave it unset for no age limit.`)
+  return { keep, maxAgeDays }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
 import type { EngineContext } from './context.js'
-import { countingFs, ignoring, lstatOrUndefined } from './fs.js'
+import { ignoring, lstatOrUndefined } from './fs.js'
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
@@ -10,6 +10,7 @@ import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
+import { discardVersion, finishHistory } from '../history/record.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
 
 export type RecoverOptions = Omit<TransactionOptions, 'outDir' | 'strategy' | 'clean' | 'publishOrder' | 'checkDiskSpace' | 'allowDangerousOutDir'>
@@ -29,6 +30,7 @@ export interface RecoverResult {
 export async function finishCommitted(ctx: EngineContext, journal: Journal): Promise<void> {
   await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
   await strategies[journal.strategy].finish(ctx, journal)
+  if (journal.history) await finishHistory(ctx, journal.history, journal.txId, journal.manifest.version)
   await removeJournal(ctx)
 }
 
@@ -53,6 +55,7 @@ export async function recoverPending(ctx: EngineContext): Promise<Omit<RecoverRe
       result = { action: 'rolled-forward', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
     } else {
       await strategies[journal.strategy].rollback(ctx, journal)
+      if (journal.history) await discardVersion(ctx, journal.txId)
       await removeJournal(ctx)
       result = { action: 'rolled-back', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
     }
@@ -89,15 +92,23 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
  * reached its commit point) and staging litter is removed. Safe to call at any time.
  */
 export async function recover(outDir: string, options: RecoverOptions = {}): Promise<RecoverResult> {
+  return (await withRecoveredState(outDir, options, async () => undefined)).recovered
+}
+
+/**
+ * Runs `fn` holding outDir's lock, after recovering any interrupted commit (maintenance such as
+ * history `gc`). `fn` does not run when outDir has no state dir (nothing was ever committed).
+ */
+export async function withRecoveredState<T>(outDir: string, options: RecoverOptions, fn: (ctx: EngineContext) => Promise<T>): Promise<{ recovered: RecoverResult; value: T | undefined }> {
   const resolved = resolveTransactionOptions({ ...options, outDir })
   const stateDir = await resolveStateDir(resolved)
   const paths = statePaths(stateDir)
-  const counted = countingFs(resolved.fs)
-  const ctx: EngineContext = { fs: counted.fs, queue: new IoQueue(resolved.concurrency), outDir: resolved.outDir, paths, fsync: resolved.durability !== 'none', fsyncFiles: resolved.durability === 'full', logger: resolved.logger }
-  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined) return { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }
+  const ctx: EngineContext = { fs: resolved.fs, queue: new IoQueue(resolved.concurrency), outDir: resolved.outDir, paths, fsync: resolved.durability !== 'none', fsyncFiles: resolved.durability === 'full', logger: resolved.logger }
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined) return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
   const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })
   try {
-    return { outDir: resolved.outDir, stateDir, ...(await recoverPending(ctx)) }
+    const recovered = await recoverPending(ctx)
+    return { recovered: { outDir: resolved.outDir, stateDir, ...recovered }, value: await fn(ctx) }
   } finally {
     await lock.release()
   }

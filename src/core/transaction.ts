@@ -17,6 +17,9 @@ import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
+import { discardVersion, finishHistory, outputFiles, recordVersion } from '../history/record.js'
+import { historyPaths } from '../history/paths.js'
+import { hasVersion } from '../history/versions.js'
 
 export interface WriteOptions {
   /** Permission bits, e.g. `0o755` for an executable. */
@@ -103,7 +106,14 @@ function toBytes(contents: string | Uint8Array): Uint8Array {
  * edits are collected (and coalesced) in memory.
  */
 export function createTransaction(options: TransactionOptions): Transaction {
-  const opts = resolveTransactionOptions(options)
+  return openTransaction(resolveTransactionOptions(options))
+}
+
+/**
+ * `restores`: the commit makes outDir a version of the build history again (rollback) instead of
+ * recording a new one.
+ */
+export function openTransaction(opts: ResolvedTransactionOptions, restores?: string): Transaction {
   const id = newTxId()
   const pending = new Map<string, Pending>()
   let closed: 'committed' | 'rolled-back' | 'committing' | undefined
@@ -136,7 +146,7 @@ export function createTransaction(options: TransactionOptions): Transaction {
       assertOpen()
       closed = 'committing'
       try {
-        const result = await commitTransaction(opts, id, pending)
+        const result = await commitTransaction(opts, id, pending, restores)
         closed = 'committed'
         return result
       } catch (error) {
@@ -218,7 +228,7 @@ function validateManifestPaths(manifest: Manifest, file: string, outDir: string)
   }
 }
 
-async function commitTransaction(opts: ResolvedTransactionOptions, txId: string, pending: Map<string, Pending>): Promise<CommitResult> {
+async function commitTransaction(opts: ResolvedTransactionOptions, txId: string, pending: Map<string, Pending>, restores: string | undefined): Promise<CommitResult> {
   const started = performance.now()
   const phases = { lock: 0, recover: 0, plan: 0, stage: 0, publish: 0, finish: 0 }
   let mark = started
@@ -264,22 +274,33 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
     lap('plan')
 
     const written = new Map<string, WrittenFile>()
+    // A rollback (restores) records nothing and prunes nothing: it only says which version outDir holds.
+    const history = opts.history === false || restores !== undefined ? undefined : opts.history
+    let version = restores ?? (history ? txId : undefined)
     const manifestFor = (files: Map<string, WrittenFile>): Manifest => {
       const entries: Record<string, ManifestEntry> = {}
       for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1))) entries[rel] = entry
-      return { format: MANIFEST_FORMAT, txId, outDir: opts.outDir, strategy: opts.strategy, committedAt: new Date().toISOString(), files: entries }
+      return { format: MANIFEST_FORMAT, txId, outDir: opts.outDir, strategy: opts.strategy, committedAt: new Date().toISOString(), ...(version === undefined ? {} : { version }), files: entries }
     }
+    const record = (next: Manifest): Promise<unknown> =>
+      recordVersion(ctx, { txId, committedAt: next.committedAt, bundler: opts.bundler, root: opts.root, previous: manifest, files: outputFiles(next, desired, (rel) => written.get(rel)?.stagedAt ?? path.join(currentDir!, rel)) })
 
     if (plan.writes.length === 0 && plan.deletes.length === 0) {
-      // Nothing to publish: only refresh the manifest when it is missing or a stat changed.
-      if (!manifest || plan.refreshed > 0 || manifest.strategy !== opts.strategy || Object.keys(manifest.files).length !== plan.unchanged.size) {
+      // Nothing to publish. A build equal to the version outDir holds adds no version; the
+      // output is recorded only when outDir holds none yet (history just turned on).
+      if (history) version = manifest?.version !== undefined && (await hasVersion(ctx.fs, historyPaths(ctx.paths.dir), manifest.version)) ? manifest.version : txId
+      const unchanged = manifest && plan.refreshed === 0 && manifest.strategy === opts.strategy && Object.keys(manifest.files).length === plan.unchanged.size && manifest.version === version
+      if (!unchanged) {
         const builds = opts.strategy === 'symlink' ? { buildDir: manifest?.buildDir, previousBuildDir: manifest?.previousBuildDir } : {}
-        await writeManifest(ctx.fs, ctx.paths.manifest, { ...manifestFor(written), ...builds }, ctx.fsync)
+        const next = { ...manifestFor(written), ...builds }
+        if (history && version === txId) await record(next)
+        await writeManifest(ctx.fs, ctx.paths.manifest, next, ctx.fsync)
+        if (history) await finishHistory(ctx, history, version === txId ? txId : undefined, version)
       }
       lap('finish')
     } else {
       if (opts.checkDiskSpace) await checkDiskSpace(ctx, plan)
-      const header = { format: JOURNAL_FORMAT, state: 'prepared', txId, outDir: opts.outDir, pid: process.pid, createdAt: new Date().toISOString() } as const
+      const header = { format: JOURNAL_FORMAT, state: 'prepared', txId, outDir: opts.outDir, pid: process.pid, createdAt: new Date().toISOString(), ...(history ? { history } : {}) } as const
       let journal: Journal | undefined
       try {
         const staged = await strategy.stage(ctx, plan, header, manifestFor)
@@ -288,6 +309,7 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
         lap('stage')
         await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
         if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
+        if (history) await record(journal.manifest)
         await strategy.publish(ctx, journal)
         journal = { ...journal, state: 'committed' }
         await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
@@ -345,8 +367,12 @@ function errorPath(error: unknown): string | undefined {
  */
 async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unknown, opts: ResolvedTransactionOptions): Promise<void> {
   try {
-    if (journal) await strategies[journal.strategy].rollback(ctx, journal)
-    else await recoverPending(ctx)
+    if (journal) {
+      await strategies[journal.strategy].rollback(ctx, journal)
+      if (journal.history) await discardVersion(ctx, journal.txId)
+    } else {
+      await recoverPending(ctx)
+    }
     await removeJournal(ctx)
     if (journal) await recoverPending(ctx)
   } catch (rollbackError) {

@@ -49,6 +49,8 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     concurrency: options.concurrency,
     clean: options.clean === 'bundler' ? ctx.bundlerCleans : options.clean,
     lockTimeoutMs: options.lockTimeoutMs,
+    history: options.history,
+    bundler: ctx.bundler,
     allowDangerousOutDir: options.allowDangerousOutDir,
     ...(options.publishOrder ? { publishOrder: options.publishOrder } : {}),
   })

@@ -1,4 +1,4 @@
-import type { Durability, Logger, Strategy } from '../core/options.js'
+import type { Durability, HistoryOptions, Logger, Strategy } from '../core/options.js'
 import type { BuildReport } from './report.js'
 
 /** Where and how to push metrics to a Pushgateway. */
@@ -54,6 +54,14 @@ export interface Options {
    * @default 30000
    */
   lockTimeoutMs?: number
+  /**
+   * Build history: each build that changes outDir is kept as a version (files stored once,
+   * content-addressed, in `<stateDir>/history`) for `emit-optimizer history` and
+   * `emit-optimizer rollback`. `keep` versions (and, with `maxAgeDays`, only younger ones) are
+   * kept; `false` records nothing.
+   * @default { keep: 10 }
+   */
+  history?: false | HistoryOptions
   /**
    * Allow an outDir that is the filesystem root, home, the project root or a repository root.
    * @default false
@@ -120,6 +128,7 @@ export interface ResolvedOptions {
   stateDir: string | undefined
   concurrency: number
   lockTimeoutMs: number
+  history: false | HistoryOptions
   allowDangerousOutDir: boolean
   publishOrder: { entries?: string[]; code?: string[] } | undefined
   summary: boolean
@@ -141,6 +150,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     stateDir: options.stateDir,
     concurrency: options.concurrency ?? 32,
     lockTimeoutMs: options.lockTimeoutMs ?? 30_000,
+    history: options.history ?? { keep: 10 },
     allowDangerousOutDir: options.allowDangerousOutDir ?? false,
     publishOrder: options.publishOrder,
     summary: options.summary ?? true,

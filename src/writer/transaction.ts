@@ -235,7 +235,7 @@ async function commit(state: WriterState, writes: Array<{ target: Target; bytes:
     const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`)
     // allowDangerousOutDir: root is usually the project (and repository) root. The writer never
     // empties or swaps it; it deletes only the files named here, each confined by the guard.
-    const engine = createTransaction({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true })
+    const engine = createTransaction({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true, history: false })
     for (const write of writes) engine.write(write.target.rel, write.bytes, write.mode === undefined ? {} : { mode: write.mode })
     for (const target of deletes) engine.delete(target.rel)
     try {

@@ -42,7 +42,7 @@ export interface FaultyFs {
 
 /** The destination argument of the two-path calls, and which argument names "the path". */
 function pathsOf(op: keyof EngineFs, args: unknown[]): { path: string; to?: string } {
-  if (op === 'rename' || op === 'link') return { path: String(args[0]), to: String(args[1]) }
+  if (op === 'rename' || op === 'link' || op === 'copyFile') return { path: String(args[0]), to: String(args[1]) }
   if (op === 'symlink') return { path: String(args[1]), to: String(args[1]) }
   return { path: String(args[0]) }
 }

@@ -131,10 +131,49 @@ interface StateManifest {
 }
 
 /**
+ * In a build-history store (src/history/paths.ts): anything but `index.json`, the version records
+ * it lists and the objects those versions use, e.g. a discarded commit's record or objects, or
+ * temp files. Without an index (no version was ever listed) only empty directories may remain.
+ */
+function historyLitter(dir: string): string[] {
+  const litter: string[] = []
+  const index = path.join(dir, 'index.json')
+  let listed: string[] = []
+  if (fs.existsSync(index)) {
+    try {
+      listed = (JSON.parse(fs.readFileSync(index, 'utf8')) as { versions: Array<{ id: string }> }).versions.map((v) => v.id)
+    } catch {
+      return [`${index} (unparseable)`]
+    }
+  }
+  const used = new Set<string>()
+  for (const id of listed) {
+    const file = path.join(dir, 'versions', `${id}.json`)
+    if (!fs.existsSync(file)) {
+      litter.push(`${file} (listed but missing)`)
+      continue
+    }
+    for (const entry of Object.values((JSON.parse(fs.readFileSync(file, 'utf8')) as { files: Record<string, { sha256: string }> }).files)) used.add(entry.sha256)
+  }
+  for (const name of fs.readdirSync(dir)) {
+    const abs = path.join(dir, name)
+    if (name === 'index.json') continue
+    if (name === 'versions') {
+      for (const version of fs.readdirSync(abs)) if (!listed.includes(version.replace(/\.json$/, ''))) litter.push(path.join(abs, version))
+    } else if (name === 'objects') {
+      for (const prefix of fs.readdirSync(abs)) for (const object of fs.readdirSync(path.join(abs, prefix))) if (!used.has(prefix + object)) litter.push(path.join(abs, prefix, object))
+    } else {
+      litter.push(abs)
+    }
+  }
+  return litter
+}
+
+/**
  * Leftovers of a commit that should not survive it (paths relative to `root`, sorted):
  * - in a state dir (`<root>/node_modules/.cache/emit-optimizer/*`, or a `.<name>.emit-optimizer`
- *   sibling in `root`): anything but `manifest.json` and `builds/` with the builds the manifest
- *   references — so a journal, a held lock, `tx-*` staging, write-file-atomic temps, lock
+ *   sibling in `root`): anything but `manifest.json`, `builds/` with the builds the manifest
+ *   references and the history store's listed versions and used objects — so a journal, a held lock, `tx-*` staging, write-file-atomic temps, lock
  *   takeover files and unreferenced builds all count;
  * - anywhere under `root` (symlinks not followed): `.<outDir>.eo-next`, `.eo-prev`, `.eo-link`,
  *   `tx-*` directories and write-file-atomic temps `*.json.<digits>`.
@@ -164,6 +203,10 @@ export function listLitter(root: string): string[] {
     for (const name of fs.readdirSync(stateDir)) {
       const abs = path.join(stateDir, name)
       if (name === 'manifest.json') continue
+      if (name === 'history' && fs.lstatSync(abs).isDirectory()) {
+        for (const entry of historyLitter(abs)) litter.add(rel(entry))
+        continue
+      }
       if (name === 'builds' && fs.lstatSync(abs).isDirectory()) {
         const kept = new Set([manifest.buildDir, manifest.previousBuildDir].filter((d): d is string => typeof d === 'string'))
         for (const build of fs.readdirSync(abs)) if (!kept.has(path.join(abs, build))) litter.add(rel(path.join(abs, build)))

@@ -7,6 +7,8 @@ import type { Plan, PlannedWrite } from '../plan.js'
 
 export interface WrittenFile {
   entry: ManifestEntry
+  /** Where it was staged: the history store links its object from there. */
+  stagedAt: string
   /** Time to stage this file (write, stat, chmod, fsync), for latency reports. */
   durationMs: number
 }
@@ -47,6 +49,7 @@ export async function stageFile(ctx: EngineContext, target: string, write: Plann
   if (ctx.fsyncFiles) await ctx.fs.fsyncPath(target)
   return {
     entry: { size: write.contents.byteLength, hash: write.hash, mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, ino: stats.ino },
+    stagedAt: target,
     durationMs: performance.now() - started,
   }
 }

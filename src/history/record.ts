@@ -1,0 +1,98 @@
+import type { EngineContext } from '../core/context.js'
+import { hashContents } from '../core/hash.js'
+import type { Manifest } from '../core/manifest.js'
+import { gitInfo } from './git.js'
+import { ObjectStore } from './objects.js'
+import { historyPaths } from './paths.js'
+import { applyRetention, collectGarbage, dropVersions, type Retention } from './retention.js'
+import { readIndex, readVersion, removeVersion, summarize, writeIndex, writeVersion, VERSION_FORMAT, type Version, type VersionFile } from './versions.js'
+
+/** One file of the new output, as the commit knows it. */
+export interface OutputFile {
+  path: string
+  size: number
+  mode: number
+  /** The manifest (xxh64) hash, to recognise a file the previous version already holds. */
+  hash: string
+  contents: Uint8Array
+  /** Where its bytes are on disk now (the staged file, or the unchanged file in the current output). */
+  source: string
+}
+
+export interface RecordInput {
+  txId: string
+  committedAt: string
+  bundler: string | null
+  root: string
+  /** The manifest of the last commit: which version outDir holds, and what its files hashed to. */
+  previous: Manifest | undefined
+  files: OutputFile[]
+}
+
+/**
+ * Before the commit point: stores the new output's contents and writes the version record. A
+ * file the previous version already holds (same path, same manifest hash, same mode) reuses its
+ * sha256 and object, so an incremental build stores and hashes only what it changed.
+ */
+export async function recordVersion(ctx: EngineContext, input: RecordInput): Promise<Version> {
+  const paths = historyPaths(ctx.paths.dir)
+  const previousVersion = input.previous?.version === undefined ? undefined : await readVersion(ctx.fs, paths, input.previous.version)
+  const store = new ObjectStore(ctx.fs, paths)
+  const files: Record<string, VersionFile> = {}
+  await ctx.queue.each(input.files, async (file) => {
+    const known = previousVersion?.files[file.path]
+    if (known && known.mode === file.mode && known.size === file.size && input.previous?.files[file.path]?.hash === file.hash) {
+      files[file.path] = known
+      return
+    }
+    const sha256 = hashContents(file.contents)
+    await store.put(sha256, file.source)
+    files[file.path] = { size: file.size, sha256, mode: file.mode }
+  })
+  if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
+  const sorted: Record<string, VersionFile> = {}
+  for (const rel of Object.keys(files).sort()) sorted[rel] = files[rel]!
+  const version: Version = { format: VERSION_FORMAT, id: input.txId, committedAt: input.committedAt, bundler: input.bundler, git: gitInfo(input.root), outDir: ctx.outDir, files: sorted }
+  await writeVersion(ctx.fs, paths, version, ctx.fsyncFiles)
+  return version
+}
+
+/** The files of a commit's new output with where their bytes are, for `recordVersion`. */
+export function outputFiles(manifest: Manifest, desired: ReadonlyMap<string, { contents: Uint8Array }>, source: (rel: string) => string): OutputFile[] {
+  return Object.entries(manifest.files).map(([rel, entry]) => ({ path: rel, size: entry.size, mode: entry.mode, hash: entry.hash, contents: desired.get(rel)!.contents, source: source(rel) }))
+}
+
+/**
+ * After the commit point (commit or roll-forward): lists the version `added` (if any) in the
+ * index and applies retention, never dropping `current`, the version outDir now holds.
+ * Idempotent: a version already listed is not added again.
+ */
+export async function finishHistory(ctx: EngineContext, retention: Retention, added: string | undefined, current: string | undefined): Promise<void> {
+  const paths = historyPaths(ctx.paths.dir)
+  const { index, rebuilt } = await readIndex(ctx.fs, paths)
+  let changed = rebuilt
+  if (added !== undefined && !index.versions.some((v) => v.id === added)) {
+    const version = await readVersion(ctx.fs, paths, added)
+    if (version) {
+      index.versions.push(summarize(version))
+      changed = true
+    }
+  }
+  const { kept, dropped } = applyRetention(index, retention, current)
+  if (!changed && dropped.length === 0) return
+  // The index first: a crash after it leaves only unreferenced files, which `gc` removes.
+  await writeIndex(ctx.fs, paths, { ...index, versions: kept }, ctx.fsyncFiles)
+  await dropVersions(ctx.fs, paths, dropped, kept)
+}
+
+/**
+ * A commit was rolled back (by `undo` or recovery): its version record goes, and with it the
+ * objects only it had added.
+ */
+export async function discardVersion(ctx: EngineContext, txId: string): Promise<void> {
+  const paths = historyPaths(ctx.paths.dir)
+  await removeVersion(ctx.fs, paths, txId)
+  const { index } = await readIndex(ctx.fs, paths)
+  await collectGarbage(ctx.fs, paths, index)
+}
+
