@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { diffTrees, listLitter, snapshot } from './support/tree.js'
 
 const repo = path.resolve(import.meta.dirname, '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown>; dependencies: Record<string, string>; bin: Record<string, string> }
@@ -72,14 +73,24 @@ console.log(r.status, r.stats.written)`
   })
 })
 
+/** A copy of `examples/<name>` in the scratch dir (as `<copy>`), and its `npm run build` as a function. */
+function exampleCopy(name: string, copy = name): { dir: string; build: () => SpawnSyncReturns<string> } {
+  const dir = path.join(scratch, 'examples', copy)
+  fs.cpSync(path.join(repo, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) })
+  const script = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: { build: string } }).scripts.build
+  // The scripts reach the bundler CLIs through ../../node_modules; from the scratch copy that is this checkout's.
+  const command = script.replaceAll('../../node_modules/', `${path.join(repo, 'node_modules')}/`)
+  return { dir, build: () => spawnSync(command, { cwd: dir, shell: true, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } }) }
+}
+
+/** The installed `emit-optimizer` bin, run in `cwd`. */
+function cli(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [path.join(scratch, 'node_modules', pkg.name, pkg.bin['emit-optimizer']!), ...args], { cwd, encoding: 'utf8' })
+}
+
 describe('the examples, built against the packed package', () => {
   it.each(EXAMPLES)('%s builds, then rebuilds writing nothing', (name) => {
-    const dir = path.join(scratch, 'examples', name)
-    fs.cpSync(path.join(repo, 'examples', name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) })
-    const script = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: { build: string } }).scripts.build
-    // The scripts reach the bundler CLIs through ../../node_modules; from the scratch copy that is this checkout's.
-    const command = script.replaceAll('../../node_modules/', `${path.join(repo, 'node_modules')}/`)
-    const build = () => spawnSync(command, { cwd: dir, shell: true, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
+    const { dir, build } = exampleCopy(name)
     const first = build()
     const firstOutput = `${first.stdout}${first.stderr}`
     expect(first.status, firstOutput).toBe(0)
@@ -99,5 +110,52 @@ describe('the examples, built against the packed package', () => {
       expect(fs.readFileSync(path.join(reportDir, 'latest.html'), 'utf8')).toContain('<svg')
       expect(fs.readFileSync(path.join(reportDir, 'history.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2)
     }
+  })
+})
+
+describe('build history and rollback on the examples, through the installed bin', () => {
+  // The edit changes the entry chunk (and so the HTML/asset names that hash it) and adds a module.
+  const EDITS: Record<string, { file: string; append: string }> = {
+    'vite-app': { file: 'src/main.js', append: "\nconsole.info('history test: second build')\n" },
+    'webpack-app': { file: 'src/index.js', append: "\nconsole.info('history test: second build')\n" },
+  }
+  it.each(Object.keys(EDITS))('%s: two builds are two versions; rollback restores the first exactly, verify --deep agrees, rollback latest returns', (name) => {
+    const { dir, build } = exampleCopy(name, `${name}-history`)
+    const out = path.join(dir, 'dist')
+    expect(build().status).toBe(0)
+    const first = snapshot(out)
+    fs.appendFileSync(path.join(dir, EDITS[name]!.file), EDITS[name]!.append)
+    expect(build().status).toBe(0)
+    const second = snapshot(out)
+    expect(diffTrees(second, first).length).toBeGreaterThan(0)
+
+    const list = cli(dir, 'history', 'list', '--out', 'dist', '--json')
+    expect(list.status, list.stderr).toBe(0)
+    const view = JSON.parse(list.stdout) as { current: string; versions: Array<{ id: string; bundler: string; files: number }> }
+    expect(view.versions).toHaveLength(2)
+    expect(view.versions.map((v) => v.bundler)).toEqual([name.replace('-app', ''), name.replace('-app', '')])
+    expect(view.current).toBe(view.versions[1]!.id)
+    expect(view.versions.map((v) => v.files)).toEqual([first.size, second.size])
+
+    const diff = cli(dir, 'history', 'diff', view.versions[0]!.id, view.versions[1]!.id, '--out', 'dist', '--json')
+    expect(diff.status, diff.stderr).toBe(0)
+    const changes = JSON.parse(diff.stdout) as { added: Array<{ path: string }>; removed: Array<{ path: string }>; changed: Array<{ path: string }> }
+    const touched = [...changes.added, ...changes.removed, ...changes.changed].map((f) => f.path).sort()
+    const differing = [...new Set([...first.keys(), ...second.keys()])].filter((p) => JSON.stringify(first.get(p)) !== JSON.stringify(second.get(p))).sort()
+    expect(touched).toEqual(differing)
+
+    const rolled = cli(dir, 'rollback', '--out', 'dist')
+    expect(rolled.status, rolled.stderr).toBe(0)
+    expect(rolled.stdout).toContain(`to version ${view.versions[0]!.id}`)
+    expect(diffTrees(snapshot(out), first)).toEqual([])
+    const verified = cli(dir, 'verify', '--deep', '--out', 'dist')
+    expect(verified.status, verified.stdout + verified.stderr).toBe(0)
+    const after = JSON.parse(cli(dir, 'history', 'list', '--out', 'dist', '--json').stdout) as { current: string; versions: unknown[] }
+    expect(after).toMatchObject({ current: view.versions[0]!.id })
+    expect(after.versions).toHaveLength(2)
+
+    expect(cli(dir, 'rollback', 'latest', '--out', 'dist').status).toBe(0)
+    expect(diffTrees(snapshot(out), second)).toEqual([])
+    expect(listLitter(dir)).toEqual([])
   })
 })

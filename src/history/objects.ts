@@ -36,8 +36,10 @@ export class ObjectStore {
       this.dirs.add(dir)
     }
     for (;;) {
+      // Puts run concurrently: only the first failure of a method moves all of them to the next.
+      const method = this.method
       try {
-        if (this.method === 'link') {
+        if (method === 'link') {
           await this.efs.link(source, target)
           return true
         }
@@ -45,14 +47,14 @@ export class ObjectStore {
         // partial object under a valid name.
         if ((await lstatOrUndefined(this.efs, target)) !== undefined) return false
         const temp = `${target}.${process.pid}.tmp`
-        await this.efs.copyFile(source, temp, this.method === 'reflink' ? constants.COPYFILE_FICLONE_FORCE : 0)
+        await this.efs.copyFile(source, temp, method === 'reflink' ? constants.COPYFILE_FICLONE_FORCE : 0)
         await this.efs.rename(temp, target)
         return true
       } catch (error) {
         const code = errnoCode(error)
         if (code === 'EEXIST') return false
-        if (this.method === 'copy' || !UNSUPPORTED.has(code ?? '')) throw error
-        this.method = this.method === 'reflink' ? 'link' : 'copy'
+        if (method === 'copy' || !UNSUPPORTED.has(code ?? '')) throw error
+        if (this.method === method) this.method = method === 'reflink' ? 'link' : 'copy'
       }
     }
   }
