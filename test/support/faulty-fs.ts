@@ -6,7 +6,7 @@
 import { constants } from 'node:os'
 import { nodeFs, type EngineFs } from '../../src/core/fs.js'
 
-export type FaultCode = 'ENOSPC' | 'EIO' | 'EACCES' | 'EPERM' | 'EMFILE' | 'EXDEV' | 'ENAMETOOLONG'
+export type FaultCode = 'ENOSPC' | 'EIO' | 'EACCES' | 'EPERM' | 'EMFILE' | 'EXDEV' | 'ENAMETOOLONG' | 'EROFS'
 
 export interface FaultRule {
   op: keyof EngineFs

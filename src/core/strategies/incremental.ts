@@ -66,7 +66,8 @@ export const incremental: PublishStrategy = {
     for (const group of PUBLISH_GROUPS) {
       await ctx.queue.each(j.ops.filter((op): op is PutOp => op.op === 'put' && op.group === group), async (op) => {
         const target = path.join(ctx.outDir, op.path)
-        if (op.backup) await ctx.fs.link(target, path.join(j.txDir, op.backup))
+        // EEXIST: the queue retries this step after EMFILE, and the backup may already be linked.
+        if (op.backup) await ignoring(ctx.fs.link(target, path.join(j.txDir, op.backup)), ['EEXIST'])
         await ctx.fs.rename(path.join(j.txDir, op.stage), target)
       })
     }
