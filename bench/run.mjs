@@ -189,15 +189,16 @@ function makeBaselines(w) {
   }
 }
 
-function oursContender(createTransaction, files, strategy, durability, concurrency) {
+function oursContender(createTransaction, files, strategy, durability, concurrency, history = true) {
   return {
     kind: 'ours',
     strategy,
     durability,
     concurrency: concurrency ?? 'default',
-    note: `createTransaction({ root: runDir, outDir: 'dist', strategy: '${strategy}', durability: '${durability}'${concurrency ? `, concurrency: ${concurrency}` : ''} }); tx.write × every file; await tx.commit()`,
+    history,
+    note: `createTransaction({ root: runDir, outDir: 'dist', strategy: '${strategy}', durability: '${durability}'${concurrency ? `, concurrency: ${concurrency}` : ''}${history ? '' : ', history: false'} }); tx.write × every file; await tx.commit()`,
     run: async (runDir) => {
-      const tx = createTransaction({ root: runDir, outDir: 'dist', strategy, durability, ...(concurrency ? { concurrency } : {}) })
+      const tx = createTransaction({ root: runDir, outDir: 'dist', strategy, durability, ...(concurrency ? { concurrency } : {}), ...(history ? {} : { history: false }) })
       for (const f of files) tx.write(f.rel, f.contents)
       const result = await tx.commit()
       return result.stats
@@ -296,12 +297,14 @@ async function main() {
   const STRATEGIES = ['incremental', 'swap', 'symlink']
   const DURABILITIES = ['none', 'commit']
   const ours = {}
-  for (const s of STRATEGIES) for (const d of DURABILITIES) ours[`${s}(${d})`] = { s, d }
+  for (const s of STRATEGIES) for (const d of DURABILITIES) ours[`${s}(${d})`] = { s, d, h: true }
+  // The build history's cost (it is on by default): the same commit without it.
+  ours['incremental(commit,no-history)'] = { s: 'incremental', d: 'commit', h: false }
 
   // cold
   const cold = {}
   for (const [name, b] of Object.entries(baselines)) cold[name] = b
-  for (const [name, { s, d }] of Object.entries(ours)) cold[name] = oursContender(createTransaction, w.files, s, d)
+  for (const [name, { s, d, h }] of Object.entries(ours)) cold[name] = oursContender(createTransaction, w.files, s, d, undefined, h)
 
   // incremental 1%: runs on the cold output of the same contender from the same round.
   const incr = {}
@@ -311,7 +314,7 @@ async function main() {
     note: 'fs.writeFileSync loop rewriting all files (mkdirSync per directory too) over the cold raw-writeFileSync output',
     run: async (runDir) => rawWriteAll(path.join(runDir, 'dist'), w, w.filesV2),
   }
-  for (const [name, { s, d }] of Object.entries(ours)) incr[name] = { ...oursContender(createTransaction, w.filesV2, s, d), setupFrom: name }
+  for (const [name, { s, d, h }] of Object.entries(ours)) incr[name] = { ...oursContender(createTransaction, w.filesV2, s, d, undefined, h), setupFrom: name }
 
   // concurrency sweep: incremental, durability none, cold
   const SWEEP = [4, 8, 16, 32, 64, 128]
@@ -402,6 +405,9 @@ async function main() {
   ratio('cold: incremental(none) / raw-writeFileSync', m(coldS, 'incremental(none)'), m(coldS, 'raw-writeFileSync'), 1.3, '<=')
   ratio('cold: incremental(commit) / raw-writeFileSync', m(coldS, 'incremental(commit)'), m(coldS, 'raw-writeFileSync'), 1.3, '<=')
   ratio('cold: write-file-atomic(default) / incremental(commit)', m(coldS, 'write-file-atomic'), m(coldS, 'incremental(commit)'), 5, '>=')
+  // Informational (no target): what recording the build history adds to a commit.
+  ratio('cold: incremental(commit) / incremental(commit,no-history)', m(coldS, 'incremental(commit)'), m(coldS, 'incremental(commit,no-history)'), Infinity, '<=', true, 'history cost, informational')
+  ratio('incremental-1%: incremental(commit) / incremental(commit,no-history)', m(incrS, 'incremental(commit)'), m(incrS, 'incremental(commit,no-history)'), Infinity, '<=', true, 'history cost, informational')
   for (const s of STRATEGIES) {
     for (const d of ['commit', 'none']) {
       const name = `${s}(${d})`
