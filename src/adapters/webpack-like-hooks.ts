@@ -2,7 +2,8 @@ import path from 'node:path'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
 import type { ResolvedOptions } from '../plugin/options.js'
 import type { BundlerName } from '../plugin/report.js'
-import { CaptureFs, type CallbackFs } from './webpack-like.js'
+import type { EmitOptimizerError } from '../errors.js'
+import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
 
 /**
  * The build lifecycle webpack 5 and Rspack 2 share, wired to one capture per compilation:
@@ -18,7 +19,9 @@ import { CaptureFs, type CallbackFs } from './webpack-like.js'
  * through the bundler's own reporting; `afterEmit` is skipped when a write or an `emit`/
  * `assetEmitted` hook fails, so such builds end in `failed` (or `done`) and are aborted there.
  * A build with errors is never committed, also where the bundler emits anyway (development
- * mode, `optimization.emitOnErrors`).
+ * mode, `optimization.emitOnErrors`). Neither is one that wrote outside output.path, or has an
+ * asset named so (`../evil.txt`): each such path becomes an EO_PATH_ESCAPE compilation error,
+ * whether the bundler wrote it (the overlay refused it) or skipped it as already on disk.
  *
  * Each compiler (also each compiler of a multi-compiler) commits its own output path on its own.
  */
@@ -71,13 +74,18 @@ interface Build {
   /** The output path the bundler writes under. */
   root: string
   assets: readonly WebpackLikeAsset[]
+  /** Refused writes (outside `root`, or under a name the engine rejects), by absolute path. */
+  refused: Map<string, EmitOptimizerError>
 }
 
-/** What webpack's emitAssets writes an asset to: its name without `?query`/`#hash`. */
-function targetOf(root: string, name: string): string | undefined {
+/**
+ * Where webpack's emitAssets writes an asset: its name without `?query`/`#hash`, joined to root
+ * (so `/x` stays under it); `rel` is undefined when that is outside root.
+ */
+function targetOf(root: string, name: string): { abs: string; rel: string | undefined } {
   const cut = name.search(/[?#]/)
-  const file = path.resolve(root, cut >= 0 ? name.slice(0, cut) : name)
-  return file.startsWith(root + path.sep) ? path.relative(root, file).split(path.sep).join('/') : undefined
+  const abs = path.join(root, cut >= 0 ? name.slice(0, cut) : name)
+  return { abs, rel: abs.startsWith(root + path.sep) ? path.relative(root, abs).split(path.sep).join('/') : undefined }
 }
 
 export function applyWebpackLike(compiler: WebpackLikeCompiler, options: ResolvedOptions, spec: WebpackLikeSpec): void {
@@ -97,7 +105,8 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
   const close = (): Build | undefined => {
     const current = build
     build = undefined
-    overlay?.end()
+    const refused = overlay?.end()
+    if (current && refused) for (const [file, error] of refused) current.refused.set(file, error)
     return current
   }
   // abort() never throws but for a throwing onReport, which must not break the bundler's hooks.
@@ -112,7 +121,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
     void abort(close(), new Error('a new compilation started before the previous one emitted'))
     // Something else took over the output (webpack-dev-middleware's memory fs): stay out of it.
     if (!overlay || compiler.outputFileSystem !== overlay) return
-    const current: Build = { compilation, capture: undefined, root: path.resolve(compiler.outputPath), assets: [] }
+    const current: Build = { compilation, capture: undefined, root: path.resolve(compiler.outputPath), assets: [], refused: new Map() }
     build = current
     // From here on: Rspack cleans output.path before the JS `emit` hook runs.
     const outDir = options.outDir ? path.resolve(compiler.context, options.outDir) : current.root
@@ -134,12 +143,16 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
     if (build?.compilation !== compilation) return
     const current = close()!
     const capture = captureOf(current)
-    const errors = compilation.getStats().hasErrors()
-    if (errors) return void (await abort(current, compilation.errors[0] ?? new Error('the compilation has errors')))
+    const bundlerError = compilation.errors[0]
+    const targets = current.assets.map((asset) => ({ asset, ...targetOf(current.root, asset.name) }))
+    for (const { abs, rel } of targets) if (rel === undefined && !current.refused.has(abs)) current.refused.set(abs, escapeError(current.root, abs, 'asset'))
+    for (const error of current.refused.values()) compilation.errors.push(spec.createError(describeError(error)))
+    if (compilation.getStats().hasErrors()) {
+      return void (await abort(current, bundlerError ?? current.refused.values().next().value ?? new Error('the compilation has errors')))
+    }
     try {
-      for (const asset of current.assets) {
-        const file = targetOf(current.root, asset.name)
-        if (file !== undefined && !capture.has(file)) capture.write(file, asset.source.buffer(), asset.info.mode)
+      for (const { asset, rel } of targets) {
+        if (rel !== undefined && !capture.has(rel)) capture.write(rel, asset.source.buffer(), asset.info.mode)
       }
     } catch (error) {
       compilation.errors.push(spec.createError(describeError(error)))

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { EmitOptimizerError } from '../errors.js'
 import type { OutputCapture } from '../plugin/capture.js'
 
 /**
@@ -14,11 +15,21 @@ import type { OutputCapture } from '../plugin/capture.js'
  *   real previous output (and skip what is already there, exactly as without the plugin);
  * - `mkdir` only records the directory (the commit creates what it needs).
  *
- * Outside the output path (records, `../` asset names) and between builds every call goes to the
- * file system the bundler had set, unchanged, except after an aborted build: the bundler may
- * still have writes in flight (webpack emits 15 at a time and a failing write does not stop the
- * others), so until the next build begins, writes into that output path are dropped. Not implemented: `utimes` and `symlink` (webpack's
- * `info.timestamps` / `info.symlink` assets), which webpack then reports as unsupported.
+ * Outside the output path, during a build, writes are refused (`../evil.txt` from
+ * `compilation.emitAsset`, a plugin writing elsewhere through `compiler.outputFileSystem`):
+ * `writeFile`, `mkdir`, `unlink`, `rmdir` and `chmod` leave the disk alone, report success (so
+ * the bundler goes on emitting and every refusal gets reported, not just the first) and are
+ * recorded as EO_PATH_ESCAPE errors that `end()` returns, for the build to fail with. So are
+ * writes inside it under a name the engine refuses. `mkdir` of an ancestor of the output path is
+ * not an escape: the bundler creates the path it writes into, and the commit does that. Reads
+ * outside pass through.
+ *
+ * Between builds every call goes to the file system the bundler had set, unchanged (webpack
+ * writes `recordsOutputPath` there after `afterEmit`, wherever it is), except after an aborted
+ * build: the bundler may still have writes in flight (webpack emits 15 at a time and a failing
+ * write does not stop the others), so until the next build begins, writes into that output path
+ * are dropped. Not implemented: `utimes` and `symlink` (webpack's `info.timestamps` /
+ * `info.symlink` assets), which webpack then reports as unsupported.
  */
 
 type Callback<T = void> = (error: NodeJS.ErrnoException | null, result?: T) => void
@@ -55,6 +66,18 @@ interface Session {
   files: Map<string, { contents: Buffer; mode: number | undefined }>
   deleted: Set<string>
   dirs: Set<string>
+  /** Refused writes (outside the output path, or a name the engine rejects), by absolute path. */
+  refused: Map<string, EmitOptimizerError>
+}
+
+/** The error for a write the bundler (or a plugin) makes outside its output path. */
+export function escapeError(root: string, abs: string, call: string): EmitOptimizerError {
+  const rel = path.relative(root, abs).split(path.sep).join('/')
+  return new EmitOptimizerError(
+    'EO_PATH_ESCAPE',
+    `path escapes outDir: ${JSON.stringify(rel)} (output.path: ${root}; ${call} of ${abs}). Nothing was written there and the build is not committed. Emit files inside output.path, or set output.path to a directory that contains every output.`,
+    { path: rel },
+  )
 }
 
 function fsError(code: 'ENOENT' | 'EEXIST' | 'ENOTEMPTY' | 'EISDIR', syscall: string, file: string): NodeJS.ErrnoException {
@@ -115,13 +138,15 @@ export class CaptureFs {
 
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
   begin(capture: () => OutputCapture, root: string, outDir: string): void {
-    this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set() }
+    this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set(), refused: new Map() }
     this.dropping = undefined
   }
 
-  /** Stops capturing: later calls go to the real file system again. */
-  end(): void {
+  /** Stops capturing: later calls go to the real file system again. Returns the refused writes. */
+  end(): Map<string, EmitOptimizerError> {
+    const refused = this.session?.refused ?? new Map<string, EmitOptimizerError>()
     this.session = undefined
+    return refused
   }
 
   /** The build was aborted: drop its late writes into `root` until the next build begins. */
@@ -134,6 +159,17 @@ export class CaptureFs {
     if (this.dropping === undefined || this.session) return false
     const resolved = path.resolve(file)
     if (resolved !== this.dropping && !resolved.startsWith(this.dropping + path.sep)) return false
+    done(callback, null)
+    return true
+  }
+
+  /** Whether a write-like call on `file` leaves the output path of the build being captured: refused (see the top comment). */
+  private refusedOutside(call: string, file: string, callback: Callback): boolean {
+    const session = this.session
+    if (!session || this.owner(file)) return false
+    const abs = path.resolve(file)
+    const ancestor = call === 'mkdir' && (session.root.startsWith(abs.endsWith(path.sep) ? abs : abs + path.sep))
+    if (!ancestor && !session.refused.has(abs)) session.refused.set(abs, escapeError(session.root, abs, call))
     done(callback, null)
     return true
   }
@@ -174,7 +210,7 @@ export class CaptureFs {
 
   writeFile = (file: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
-    if (this.dropped(file, callback)) return
+    if (this.dropped(file, callback) || this.refusedOutside('writeFile', file, callback)) return
     const session = this.owner(file)
     if (!session) return this.call('writeFile', file, ...rest, callback)
     const [data, options] = rest
@@ -186,14 +222,18 @@ export class CaptureFs {
     try {
       session.capture().write(this.relative(session, abs), contents, mode)
     } catch (error) {
-      return done(callback, error as NodeJS.ErrnoException)
+      if (!(error instanceof EmitOptimizerError)) return done(callback, error as NodeJS.ErrnoException)
+      // A name the engine refuses (`．．/x`, over-long): recorded like a write outside, so the
+      // build fails with its EO code in compilation.errors, not as a bundler I/O error.
+      session.files.delete(abs)
+      session.refused.set(abs, error)
     }
     done(callback, null)
   }
 
   mkdir = (dir: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
-    if (this.dropped(dir, callback)) return
+    if (this.dropped(dir, callback) || this.refusedOutside('mkdir', dir, callback)) return
     const session = this.owner(dir)
     if (!session) return this.call('mkdir', dir, ...rest, callback)
     const abs = path.resolve(dir)
@@ -251,7 +291,7 @@ export class CaptureFs {
 
   unlink = (file: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
-    if (this.dropped(file, callback)) return
+    if (this.dropped(file, callback) || this.refusedOutside('unlink', file, callback)) return
     const session = this.owner(file)
     if (!session) return this.call('unlink', file, ...rest, callback)
     const abs = path.resolve(file)
@@ -272,7 +312,7 @@ export class CaptureFs {
 
   rmdir = (dir: string, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
-    if (this.dropped(dir, callback)) return
+    if (this.dropped(dir, callback) || this.refusedOutside('rmdir', dir, callback)) return
     const session = this.owner(dir)
     if (!session) return this.call('rmdir', dir, ...rest, callback)
     const abs = path.resolve(dir)
@@ -288,7 +328,7 @@ export class CaptureFs {
 
   chmod = (file: string, mode: number, ...args: unknown[]): void => {
     const { rest, callback } = splitArgs(args)
-    if (this.dropped(file, callback)) return
+    if (this.dropped(file, callback) || this.refusedOutside('chmod', file, callback)) return
     const session = this.owner(file)
     if (!session) {
       if (!this.inner.chmod) return done(callback, fsError('ENOENT', 'chmod', file))

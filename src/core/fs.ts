@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import { promisify } from 'node:util'
-import writeFileAtomic from 'write-file-atomic'
+import { writeStateFile } from './state-file.js'
 
 /**
  * The file system calls the engine makes, in one object so tests can wrap it and fail chosen
@@ -12,7 +12,7 @@ import writeFileAtomic from 'write-file-atomic'
 export interface EngineFs {
   readFile(path: string): Promise<Buffer>
   writeFile(path: string, data: Uint8Array, options: { flag: string; mode: number }): Promise<void>
-  /** Standalone state files (journal, manifest): temp + fsync + rename via write-file-atomic. */
+  /** Standalone state files (journal, manifest): temp + fsync + rename, never through a symlink (state-file.ts). */
   writeFileAtomic(path: string, data: string, options: { fsync: boolean; mode: number }): Promise<void>
   rename(from: string, to: string): Promise<void>
   link(existing: string, newPath: string): Promise<void>
@@ -57,7 +57,7 @@ async function fsyncPath(path: string): Promise<void> {
 export const nodeFs: EngineFs = {
   readFile: async (path) => fs.readFileSync(path),
   writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
-  writeFileAtomic: (path, data, options) => writeFileAtomic(path, data, { fsync: options.fsync, mode: options.mode }),
+  writeFileAtomic: writeStateFile,
   rename: async (from, to) => fs.renameSync(from, to),
   link: async (existing, newPath) => fs.linkSync(existing, newPath),
   copyFile: async (from, to, flags) => fs.copyFileSync(from, to, flags),

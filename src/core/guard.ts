@@ -178,3 +178,14 @@ async function realpathLenient(efs: EngineFs, p: string, links = 0): Promise<str
   const target = await efs.readlink(candidate)
   return realpathLenient(efs, path.isAbsolute(target) ? target : `${path.dirname(candidate)}${path.sep}${target}`, links + 1)
 }
+
+/**
+ * A directory the engine owns inside the state dir (builds/, history/, reports/) must be a real
+ * directory: through a symlink, files would be created, and "unreferenced" ones deleted, wherever
+ * it points.
+ */
+export async function assertOwnDir(efs: EngineFs, dir: string, what: string, outDir: string): Promise<void> {
+  if (!(await lstatOrUndefined(efs, dir))?.isSymbolicLink()) return
+  const target = await efs.readlink(dir)
+  throw new EmitOptimizerError('EO_PATH_ESCAPE', `the state dir's ${what} is a symlink (to "${target}"): "${dir}" (outDir: ${outDir}). Nothing was changed; replace the symlink with a real directory.`, { path: dir })
+}

@@ -51,7 +51,8 @@ export interface VerifyResult {
 export interface StatusResult {
   outDir: string
   stateDir: string
-  lastCommit: { txId: string; committedAt: string; strategy: Strategy; files: number; bytes: number } | null
+  /** `version`: the build-history version outDir holds, when history is on. */
+  lastCommit: { txId: string; committedAt: string; strategy: Strategy; files: number; bytes: number; version: string | null } | null
   lock: LockStatus | null
   journal: { state: 'prepared' | 'committed'; txId: string; strategy: Strategy; pid: number; createdAt: string } | null
 }
@@ -103,7 +104,7 @@ export async function status(outDir: string, options: InspectOptions = {}): Prom
     outDir: dir,
     stateDir: paths.dir,
     lastCommit: manifest
-      ? { txId: manifest.txId, committedAt: manifest.committedAt, strategy: manifest.strategy, files: Object.keys(manifest.files).length, bytes: Object.values(manifest.files).reduce((sum, entry) => sum + entry.size, 0) }
+      ? { txId: manifest.txId, committedAt: manifest.committedAt, strategy: manifest.strategy, files: Object.keys(manifest.files).length, bytes: Object.values(manifest.files).reduce((sum, entry) => sum + entry.size, 0), version: manifest.version ?? null }
       : null,
     lock: lock ?? null,
     journal: journal ? { state: journal.state, txId: journal.txId, strategy: journal.strategy, pid: journal.pid, createdAt: journal.createdAt } : null,

@@ -1,6 +1,6 @@
 /**
  * The write-ahead journal: `<stateDir>/journal.json`, one JSON object, replaced atomically
- * (write-file-atomic: temp file + fsync + rename; the state dir is fsynced after it when
+ * (state-file.ts: temp file + fsync + rename; the state dir is fsynced after it when
  * durability is not `none`). It exists only while a commit is in progress.
  *
  *   {

@@ -130,7 +130,7 @@ interface Holder {
 async function inspect(efs: EngineFs, lockPath: string): Promise<Holder | undefined> {
   try {
     const { ino, mtimeMs } = await efs.lstat(lockPath)
-    const info = parseLockInfo(await efs.readFile(lockPath))
+    const info = parseLockInfo(await readLockFile(efs, lockPath))
     const stale = info ? !holderAlive(info) : Date.now() - mtimeMs > GRACE_MS
     return { info, ino, mtimeMs, stale }
   } catch (error) {
@@ -212,7 +212,7 @@ async function moveAside(efs: EngineFs, lockPath: string, holder: Holder): Promi
 
 /** Whether `file` is the stale lock we inspected: same token, or for a corrupt one the same unchanged inode. */
 async function isHolder(efs: EngineFs, file: string, holder: Holder): Promise<boolean> {
-  const info = parseLockInfo(await efs.readFile(file))
+  const info = parseLockInfo(await readLockFile(efs, file))
   if (holder.info) return info?.token === holder.info.token
   const { ino, mtimeMs } = await efs.lstat(file)
   return info === undefined && ino === holder.ino && mtimeMs === holder.mtimeMs
@@ -235,6 +235,17 @@ async function sweepTakeoverLeftovers(efs: EngineFs, lockPath: string): Promise<
     const abandoned = name.startsWith(`${base}.takeover-`) ? stats.ino !== ours : Date.now() - stats.ctimeMs > GRACE_MS
     if (abandoned) await ignoring(efs.unlink(join(dir, name)))
   }
+}
+
+/**
+ * The bytes of a lock file. A symlink is never a lock (ours are created with O_EXCL, which
+ * refuses one): it reads as empty, i.e. as a corrupt lock taken over after the grace period,
+ * without opening its target. Following it would read a file outside the state dir and, for a
+ * dangling one, fail with ENOENT although lstat found the lock, so `acquireLock` retried the
+ * create without ever waiting: a busy loop.
+ */
+async function readLockFile(efs: EngineFs, file: string): Promise<Buffer> {
+  return (await efs.lstat(file)).isSymbolicLink() ? Buffer.alloc(0) : efs.readFile(file)
 }
 
 function createHandle(efs: EngineFs, lockPath: string, info: LockInfo): LockHandle {

@@ -17,7 +17,7 @@ import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
-import { discardVersion, finishHistory, outputFiles, recordVersion } from '../history/record.js'
+import { discardVersion, finishHistory, outputFiles, ownStore, recordVersion } from '../history/record.js'
 import { historyPaths } from '../history/paths.js'
 import { hasVersion } from '../history/versions.js'
 
@@ -271,11 +271,13 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
     if (opts.strategy === 'incremental' && currentDir !== undefined) {
       await assertConfined(await ctx.fs.realpath(opts.outDir), [...plan.writes.map((w) => w.path), ...plan.deletes], ctx.fs)
     }
+    // A rollback (restores) records nothing and prunes nothing: it only says which version outDir holds.
+    const history = opts.history === false || restores !== undefined ? undefined : opts.history
+    // Refused before anything is staged, so a planted history/ link leaves no journal behind.
+    if (history) await ownStore(ctx)
     lap('plan')
 
     const written = new Map<string, WrittenFile>()
-    // A rollback (restores) records nothing and prunes nothing: it only says which version outDir holds.
-    const history = opts.history === false || restores !== undefined ? undefined : opts.history
     let version = restores ?? (history ? txId : undefined)
     const manifestFor = (files: Map<string, WrittenFile>): Manifest => {
       const entries: Record<string, ManifestEntry> = {}

@@ -4,6 +4,7 @@ import { readManifest } from '../core/manifest.js'
 import { withRecoveredState, type RecoverOptions } from '../core/recover.js'
 import type { EngineFs } from '../core/fs.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
+import { ownStore } from './record.js'
 import { collectGarbage, type GcResult } from './retention.js'
 import { readIndex, readVersion, rebuildIndex, writeIndex, type HistoryIndex, type Version, type VersionFile, type VersionSummary } from './versions.js'
 
@@ -110,7 +111,7 @@ export async function diffVersions(outDir: string, a: string, b: string, options
 /** Rebuilds the index from the version records (after it was lost, or a record deleted by hand). */
 export async function rebuildHistory(outDir: string, options: RecoverOptions = {}): Promise<{ versions: number }> {
   const { value } = await withRecoveredState(outDir, options, async (ctx) => {
-    const paths = historyPaths(ctx.paths.dir)
+    const paths = await ownStore(ctx)
     const index = await rebuildIndex(ctx.fs, paths)
     await writeIndex(ctx.fs, paths, index, ctx.fsync)
     return index.versions.length
@@ -124,7 +125,7 @@ export async function rebuildHistory(outDir: string, options: RecoverOptions = {
  */
 export async function gcHistory(outDir: string, options: RecoverOptions = {}): Promise<GcResult> {
   const { value } = await withRecoveredState(outDir, options, async (ctx) => {
-    const paths = historyPaths(ctx.paths.dir)
+    const paths = await ownStore(ctx)
     const { index, rebuilt } = await readIndex(ctx.fs, paths)
     if (rebuilt) await writeIndex(ctx.fs, paths, index, ctx.fsync)
     return collectGarbage(ctx.fs, paths, index)

@@ -3,9 +3,17 @@ import { hashContents } from '../core/hash.js'
 import type { Manifest } from '../core/manifest.js'
 import { gitInfo } from './git.js'
 import { ObjectStore } from './objects.js'
-import { historyPaths } from './paths.js'
+import { assertOwnDir } from '../core/guard.js'
+import { historyPaths, type HistoryPaths } from './paths.js'
 import { applyRetention, collectGarbage, dropVersions, type Retention } from './retention.js'
 import { readIndex, readVersion, removeVersion, summarize, writeIndex, writeVersion, VERSION_FORMAT, type Version, type VersionFile } from './versions.js'
+
+/** The store of ctx's state dir, refused (EO_PATH_ESCAPE) when history/ is a symlink. */
+export async function ownStore(ctx: EngineContext): Promise<HistoryPaths> {
+  const paths = historyPaths(ctx.paths.dir)
+  await assertOwnDir(ctx.fs, paths.dir, 'history directory', ctx.outDir)
+  return paths
+}
 
 /** One file of the new output, as the commit knows it. */
 export interface OutputFile {
@@ -35,7 +43,7 @@ export interface RecordInput {
  * sha256 and object, so an incremental build stores and hashes only what it changed.
  */
 export async function recordVersion(ctx: EngineContext, input: RecordInput): Promise<Version> {
-  const paths = historyPaths(ctx.paths.dir)
+  const paths = await ownStore(ctx)
   const previousVersion = input.previous?.version === undefined ? undefined : await readVersion(ctx.fs, paths, input.previous.version)
   const store = new ObjectStore(ctx.fs, paths)
   const files: Record<string, VersionFile> = {}
@@ -68,7 +76,7 @@ export function outputFiles(manifest: Manifest, desired: ReadonlyMap<string, { c
  * Idempotent: a version already listed is not added again.
  */
 export async function finishHistory(ctx: EngineContext, retention: Retention, added: string | undefined, current: string | undefined): Promise<void> {
-  const paths = historyPaths(ctx.paths.dir)
+  const paths = await ownStore(ctx)
   const { index, rebuilt } = await readIndex(ctx.fs, paths)
   let changed = rebuilt
   if (added !== undefined && !index.versions.some((v) => v.id === added)) {
@@ -90,7 +98,7 @@ export async function finishHistory(ctx: EngineContext, retention: Retention, ad
  * objects only it had added.
  */
 export async function discardVersion(ctx: EngineContext, txId: string): Promise<void> {
-  const paths = historyPaths(ctx.paths.dir)
+  const paths = await ownStore(ctx)
   await removeVersion(ctx.fs, paths, txId)
   const { index } = await readIndex(ctx.fs, paths)
   await collectGarbage(ctx.fs, paths, index)

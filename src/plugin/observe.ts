@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { nodeFs } from '../core/fs.js'
+import { assertOwnDir } from '../core/guard.js'
 import { resolveTransactionOptions } from '../core/options.js'
 import { resolveStateDir } from '../core/state-dir.js'
+import { writeStateFile } from '../core/state-file.js'
 import { pushMetrics } from '../metrics/push.js'
 import { createMetrics, type BuildMetrics } from '../metrics/registry.js'
 import { serveMetrics } from '../metrics/serve.js'
@@ -84,11 +85,14 @@ export async function observe(report: BuildReport, options: ResolvedOptions, ctx
     const { json, html, historyDays } = options.report
     try {
       const dir = (await reportDir(options, report, ctx.root))!
+      // The default reports/ is the state dir's own; a configured report.dir may be anything.
+      if (options.report.dir === undefined) await assertOwnDir(nodeFs, dir, 'reports directory', report.outDir)
       await fs.mkdir(dir, { recursive: true })
       const history = await appendHistory(path.join(dir, REPORT_FILES.history), historyEntry(summary), { retentionDays: historyDays, warn: ctx.logger.warn })
-      // Atomic (temp + rename) so a reader never sees half a report; fsync is not worth a build's time here.
-      if (json) await writeFileAtomic(path.join(dir, REPORT_FILES.json), `${JSON.stringify(summary, null, 2)}\n`, { fsync: false })
-      if (html) await writeFileAtomic(path.join(dir, REPORT_FILES.html), renderHtml(summary, history, writeDurations(report)), { fsync: false })
+      // Atomic (temp + rename) so a reader never sees half a report, and never through a symlink
+      // planted at the report's path; fsync is not worth a build's time here.
+      if (json) await writeStateFile(path.join(dir, REPORT_FILES.json), `${JSON.stringify(summary, null, 2)}\n`, { fsync: false, mode: 0o666 })
+      if (html) await writeStateFile(path.join(dir, REPORT_FILES.html), renderHtml(summary, history, writeDurations(report)), { fsync: false, mode: 0o666 })
     } catch (error) {
       ctx.logger.warn(`[emit-optimizer] could not write the build report: ${error instanceof Error ? error.message : String(error)}. The build itself is not affected.`)
     }

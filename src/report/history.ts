@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises'
-import writeFileAtomic from 'write-file-atomic'
+import { writeStateFile } from '../core/state-file.js'
 import type { BuildSummary } from './json.js'
 
 /**
  * `history.ndjson`: one line per build, oldest first. Appending is one `appendFile` of one line;
  * when lines are older than the retention (or unreadable) the whole file is rewritten through
- * write-file-atomic (temp file + rename), so a crash leaves either the old or the new history.
+ * a temp file + rename (core/state-file.ts), so a crash leaves either the old or the new history.
  * A torn last line (a crash mid-append) is skipped with a warning and dropped at the next rewrite.
  */
 export interface HistoryEntry {
@@ -106,16 +106,18 @@ export async function readHistory(file: string, warn: (message: string) => void)
  * entries (the new one last) so the caller can draw the trend without reading the file again.
  */
 export async function appendHistory(file: string, entry: HistoryEntry, options: { retentionDays: number; now?: number; warn: (message: string) => void }): Promise<HistoryEntry[]> {
-  const parsed = parse(await readText(file))
+  // A symlink planted at the history's path is replaced, never read or appended through.
+  const planted = (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink() === true
+  const parsed = parse(planted ? '' : await readText(file))
   warnCorrupt(file, parsed.corrupt, options.warn)
   const cutoff = (options.now ?? Date.now()) - options.retentionDays * 86_400_000
   const kept = parsed.entries.filter((old) => Date.parse(old.time) >= cutoff)
   const line = `${JSON.stringify(entry)}\n`
-  if (kept.length === parsed.entries.length && parsed.corrupt.length === 0) {
+  if (!planted && kept.length === parsed.entries.length && parsed.corrupt.length === 0) {
     // Nothing to prune: append. A file without a final newline was torn; start on a new line.
     await fs.appendFile(file, parsed.endsWithNewline ? line : `\n${line}`)
   } else {
-    await writeFileAtomic(file, kept.map((old) => `${JSON.stringify(old)}\n`).join('') + line)
+    await writeStateFile(file, kept.map((old) => `${JSON.stringify(old)}\n`).join('') + line, { fsync: false, mode: 0o666 })
   }
   return [...kept, entry]
 }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { EngineContext } from '../context.js'
 import { ignoring } from '../fs.js'
+import { assertConfined } from '../guard.js'
 import type { Journal } from '../journal.js'
 import type { Manifest, ManifestEntry } from '../manifest.js'
 import type { Plan, PlannedWrite } from '../plan.js'
@@ -70,6 +71,10 @@ export function parentDirs(files: Iterable<string>): string[] {
  * needed: the same tree the incremental strategy leaves when it removes emptied directories.
  */
 export async function populateDir(ctx: EngineContext, dir: string, currentDir: string | undefined, plan: Plan): Promise<Map<string, WrittenFile>> {
+  // A file under a directory of the current output that is a symlink leaving it (`dist/sub` →
+  // elsewhere) would be linked from outside, or collide with the kept link: refuse it with the
+  // error the incremental strategy gives (transaction.ts), which names the link.
+  if (currentDir !== undefined) await assertConfined(await ctx.fs.realpath(currentDir), [...plan.writes.map((w) => w.path), ...plan.unchanged.keys()], ctx.fs)
   const linked = [...plan.unchanged.keys(), ...plan.untracked]
   const dirs = new Set(parentDirs([...linked, ...plan.writes.map((w) => w.path)]))
   const emptied = new Set(parentDirs(plan.deletes))

@@ -4,6 +4,7 @@ import { errnoCode, EmitOptimizerError } from '../../errors.js'
 import { ignoring, lstatOrUndefined } from '../fs.js'
 import type { SymlinkJournal } from '../journal.js'
 import type { Manifest } from '../manifest.js'
+import { assertOwnDir } from '../guard.js'
 import { populateDir, type PublishStrategy } from './shared.js'
 
 export function symlinkTempPath(outDir: string): string {
@@ -35,6 +36,7 @@ export const symlink: PublishStrategy = {
   async stage(ctx, plan, header, manifestFor) {
     const { dir: current, linkText } = await currentSymlinkTarget(ctx)
     const build = path.join(ctx.paths.builds, header.txId)
+    await assertOwnBuildsDir(ctx)
     await ctx.fs.mkdir(ctx.paths.builds, { recursive: true })
     await ctx.fs.mkdir(build, { recursive: false, mode: 0o700 })
     const written = await populateDir(ctx, build, current, plan)
@@ -81,8 +83,11 @@ async function pointOutDirAt(ctx: EngineContext, link: string, target: string): 
   if (ctx.fsync) await ctx.fs.fsyncPath(path.dirname(ctx.outDir))
 }
 
+const assertOwnBuildsDir = (ctx: EngineContext): Promise<void> => assertOwnDir(ctx.fs, ctx.paths.builds, 'builds directory', ctx.outDir)
+
 /** Keeps the current and the previous build; everything else in builds/ is garbage. */
 export async function removeUnreferencedBuilds(ctx: EngineContext, keep: Array<string | undefined>): Promise<void> {
+  await assertOwnBuildsDir(ctx)
   let names: string[]
   try {
     names = (await ctx.fs.readdir(ctx.paths.builds, { withFileTypes: true })).map((entry) => entry.name)
