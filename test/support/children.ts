@@ -1,0 +1,99 @@
+/**
+ * Child processes driven line by line over stdin/stdout, for tests that must start several
+ * processes' work at the same moment (a `GO` line to each once all said `READY`) or hold one at a
+ * chosen point. Everything waits on events (output, exit), bounded by a timeout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface ChildExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface LineChild {
+  readonly pid: number
+  readonly process: ChildProcess
+  /** Resolves once stdout has a line equal to `line`; rejects if the child exits first or after `timeoutMs`. */
+  waitForLine(line: string, timeoutMs?: number): Promise<void>
+  send(line: string): void
+  /** Resolves when the child has exited and its output is complete. */
+  readonly exited: Promise<ChildExit>
+  /** The JSON after `RESULT ` on stdout (after exit). */
+  result<T>(): Promise<T>
+}
+
+/** `node [nodeArgs] --import tsx <fixture> ...args`, cwd the repository. */
+export function startChild(fixture: string, args: string[], options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): LineChild {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', fixture, ...args], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  })
+  let stdout = ''
+  let stderr = ''
+  const listeners = new Set<() => void>()
+  const notify = (): void => listeners.forEach((listener) => listener())
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    notify()
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  // A child that exits early closes its stdin: writing to it then must not crash the test.
+  child.stdin.on('error', () => {})
+  let closed = false
+  const exited = new Promise<ChildExit>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      closed = true
+      resolve({ code, signal, stdout, stderr })
+      notify()
+    })
+  })
+  const describe = (): string => `${fixture} ${args.join(' ')} (pid ${child.pid})\nstdout:\n${stdout}\nstderr:\n${stderr}`
+
+  return {
+    pid: child.pid!,
+    process: child,
+    exited,
+    send(line) {
+      child.stdin.write(`${line}\n`)
+    },
+    waitForLine(line, timeoutMs = 60_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (stdout.split('\n').includes(line)) done(resolve)
+          else if (closed) done(() => reject(new Error(`child exited (code ${child.exitCode}, signal ${child.signalCode}) before printing "${line}": ${describe()}`)))
+        }
+        const timer = setTimeout(() => done(() => reject(new Error(`no "${line}" within ${timeoutMs} ms: ${describe()}`))), timeoutMs)
+        const done = (settle: () => void): void => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          settle()
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+    async result<T>() {
+      const { stdout: out } = await exited
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+      if (!line) throw new Error(`no RESULT line: ${describe()}`)
+      return JSON.parse(line.slice('RESULT '.length)) as T
+    },
+  }
+}
+
+/** Kills children still running (after a failed test), and waits for their exit. */
+export async function killAll(children: LineChild[]): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(async (child) => {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')
+      await child.exited.catch(() => undefined)
+    }),
+  )
+}
