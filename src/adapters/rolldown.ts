@@ -2,7 +2,8 @@ import path from 'node:path'
 import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rolldown'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { ResolvedOptions } from '../plugin/options.js'
-import { captureDir, isStagingDir, removeDir, removeDirLater, stagingDirFor, sweepStaleStaging } from './staging.js'
+import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
+import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
 /**
  * Rolldown (JS API, CLI, `watch()`).

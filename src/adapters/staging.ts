@@ -1,25 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { OutputCapture } from '../plugin/capture.js'
-
-/**
- * A staging directory that Vite/Rolldown write into instead of outDir; its content is captured
- * and committed to outDir afterwards.
- *
- * It is a sibling of outDir (`<parent>/.<name>.eo-staging-<pid>`): the same depth keeps every
- * relative path the bundler computes from the output location (sourcemap `sources`, relative
- * imports of files outside the output) byte-identical to a direct build; the pid keeps two
- * processes building the same outDir apart.
- */
-const MARK = '.eo-staging-'
-
-export function stagingDirFor(outDir: string): string {
-  return path.join(path.dirname(outDir), `.${path.basename(outDir)}${MARK}${process.pid}`)
-}
-
-export function isStagingDir(dir: string): boolean {
-  return path.basename(dir).includes(MARK)
-}
+import { staleStagingNames } from '../core/bundler-staging.js'
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true })
@@ -32,28 +14,13 @@ export function removeDirLater(dir: string): Promise<void> {
 
 /** Removes staging dirs of `outDir` left by processes that died mid-build (kill -9). */
 export function sweepStaleStaging(outDir: string): void {
-  const prefix = `.${path.basename(outDir)}${MARK}`
   let names: string[]
   try {
     names = fs.readdirSync(path.dirname(outDir))
   } catch {
     return
   }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue
-    const pid = Number(name.slice(prefix.length))
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
-    removeDir(path.join(path.dirname(outDir), name))
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  for (const name of staleStagingNames(outDir, names)) removeDir(path.join(path.dirname(outDir), name))
 }
 
 /**

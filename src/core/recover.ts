@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
 import type { EngineContext } from './context.js'
-import { ignoring, lstatOrUndefined } from './fs.js'
+import { ignoring, lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
@@ -12,6 +12,7 @@ import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
 import { discardVersion, finishHistory } from '../history/record.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
+import { staleStagingNames } from './bundler-staging.js'
 
 export type RecoverOptions = Omit<TransactionOptions, 'outDir' | 'strategy' | 'clean' | 'publishOrder' | 'checkDiskSpace' | 'allowDangerousOutDir'>
 
@@ -73,7 +74,7 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
     if (errnoCode(error) === 'ENOENT') return 0
     throw error
   }
-  // tx-* are staging dirs; `<name>.<digits>` are write-file-atomic temp files of the journal/manifest.
+  // tx-* are staging dirs; `<name>.<digits>` are temp files of the journal/manifest (state-file.ts).
   const litter = names.filter((name) => name.startsWith('tx-') || /^(journal|manifest)\.json\.\d+$/.test(name))
   await ctx.queue.each(litter, (name) => ctx.fs.rm(path.join(ctx.paths.dir, name), { recursive: true, force: true }))
   await discardSwapLeftovers(ctx)
@@ -92,7 +93,27 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
  * reached its commit point) and staging litter is removed. Safe to call at any time.
  */
 export async function recover(outDir: string, options: RecoverOptions = {}): Promise<RecoverResult> {
-  return (await withRecoveredState(outDir, options, async () => undefined)).recovered
+  const { recovered } = await withRecoveredState(outDir, options, async () => undefined)
+  return { ...recovered, leftoversRemoved: recovered.leftoversRemoved + (await removeStaleStaging(options.fs ?? nodeFs, recovered.outDir)) }
+}
+
+/**
+ * Removes the staging dirs a Vite/Rolldown build killed mid-build left next to outDir (see
+ * bundler-staging.ts); otherwise only the next build of the same outDir would. A dir whose
+ * process is alive belongs to a running build and stays.
+ */
+async function removeStaleStaging(efs: EngineFs, outDir: string): Promise<number> {
+  const parent = path.dirname(outDir)
+  let names: string[]
+  try {
+    names = (await efs.readdir(parent, { withFileTypes: true })).map((entry) => entry.name)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return 0
+    throw error
+  }
+  const stale = staleStagingNames(outDir, names)
+  for (const name of stale) await efs.rm(path.join(parent, name), { recursive: true, force: true })
+  return stale.length
 }
 
 /**
