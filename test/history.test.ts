@@ -108,6 +108,30 @@ describe('recording versions', () => {
     ])
   })
 
+  it('durability full fsyncs every object directory it put a new object in, and the version record; commit fsyncs neither', async () => {
+    for (const durability of ['commit', 'full'] as const) {
+      outDir = path.join(root, `dist-${durability}`)
+      const synced: string[] = []
+      const atomic: Array<{ file: string; fsync: boolean }> = []
+      const recording: EngineFs = {
+        ...nodeFs,
+        fsyncPath: (p) => (synced.push(p), nodeFs.fsyncPath(p)),
+        writeFileAtomic: (p, data, o) => (atomic.push({ file: p, fsync: o.fsync }), nodeFs.writeFileAtomic(p, data, o)),
+      }
+      const result = await commit({ 'a.js': `a ${durability}`, 'b/c.js': `c ${durability}`, 'd.html': `d ${durability}` }, { durability, fs: recording })
+      const version = await showVersion(path.basename(outDir), result.txId, { root })
+      const objectDirs = new Set(Object.values(version.files).map((f) => path.dirname(historyPaths(defaultStateDir(root, outDir)).object(f.sha256))))
+      const record = atomic.find((w) => w.file.endsWith(`/history/versions/${result.txId}.json`))
+      if (durability === 'full') {
+        for (const dir of objectDirs) expect(synced).toContain(dir)
+        expect(record?.fsync).toBe(true)
+      } else {
+        expect(synced.filter((p) => p.includes('/history/'))).toEqual([])
+        expect(record?.fsync).toBe(false)
+      }
+    }
+  })
+
   it('history: false records nothing; turning it on records the current output even when nothing changes', async () => {
     await commit({ 'a.js': '1' }, { history: false })
     expect(fs.existsSync(store().dir)).toBe(false)

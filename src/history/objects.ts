@@ -59,6 +59,11 @@ export class ObjectStore {
     }
   }
 
+  /** The object directories this store has put objects in (durability `full` fsyncs them). */
+  directories(): string[] {
+    return [...this.dirs]
+  }
+
   /** The bytes of object `sha256`, verified; `EO_HISTORY_CORRUPT` when missing or altered. */
   async read(sha256: string, forPath: string, versionId: string): Promise<Buffer> {
     const file = this.paths.object(sha256)
