@@ -34,7 +34,7 @@ import { nodeFs } from '../src/core/fs.js'
 import type { Durability, Strategy } from '../src/core/options.js'
 import { defaultStateDir } from '../src/core/state-dir.js'
 import { createWriter } from '../src/index.js'
-import { killAll, startChild, type LineChild } from './support/children.js'
+import { childScope, startChild, type LineChild } from './support/children.js'
 import { ownFile, sharedFile } from './support/concurrent-writes.js'
 import { commitSet, outputSets, type OutputSet } from './support/outputs.js'
 import { seeded, testSeed, type Rng } from './support/seeded.js'
@@ -47,18 +47,7 @@ const WRITER_CHILD = fileURLToPath(new URL('./fixtures/concurrency-writer.mts', 
 const SEED = testSeed(0xc0c0a)
 const silent = { warn: () => {} }
 
-const children: LineChild[] = []
-const temps: string[] = []
-afterEach(async () => {
-  await killAll(children)
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-function tempRoot(prefix: string): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
-  temps.push(dir)
-  return dir
-}
+const { children, temps, tempRoot, cleanup } = childScope()
 
 function spawnChild(fixture: string, args: string[]): LineChild {
   const child = startChild(fixture, args)
@@ -232,8 +221,7 @@ describe('concurrent commits into one outDir', () => {
       total.committed += figures.committed
       total.locked += figures.locked
       total.named += figures.named
-      await killAll(children)
-      for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+      await cleanup()
     }
     const ran = Object.values(totals).reduce((sum, total) => sum + total.rounds, 0)
     process.stderr.write(`concurrency: ${ran}/${rounds.length} rounds in ${Math.round(performance.now() - started)} ms (seed ${SEED}): ${JSON.stringify(totals)}\n`)

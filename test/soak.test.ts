@@ -24,7 +24,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { rolldown } from 'rolldown'
 import { afterEach, expect, it } from 'vitest'
-import { killAll, startChild, type LineChild } from './support/children.js'
+import { childScope, startChild } from './support/children.js'
 import { testSeed } from './support/seeded.js'
 import { rolldownInput, rolldownOutput } from './support/soak-app.js'
 import { diffTrees, listLitter, snapshot } from './support/tree.js'
@@ -59,18 +59,7 @@ interface Done {
   ms: number
 }
 
-const children: LineChild[] = []
-const temps: string[] = []
-afterEach(async () => {
-  await killAll(children)
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-function tempRoot(prefix: string): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
-  temps.push(dir)
-  return dir
-}
+const { children, tempRoot } = childScope()
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2)
 const max = (values: number[]): number => Math.max(...values)

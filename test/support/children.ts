@@ -4,6 +4,10 @@
  * chosen point. Everything waits on events (output, exit), bounded by a timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach } from 'vitest'
 import { fileURLToPath } from 'node:url'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -96,4 +100,28 @@ export async function killAll(children: LineChild[]): Promise<void> {
       await child.exited.catch(() => undefined)
     }),
   )
+}
+
+/**
+ * Children and temp dirs of one test file, killed and removed after each test: call once at the
+ * top of the file.
+ */
+export function childScope(): { children: LineChild[]; temps: string[]; tempRoot(prefix: string): string; cleanup(): Promise<void> } {
+  const children: LineChild[] = []
+  const temps: string[] = []
+  const cleanup = async (): Promise<void> => {
+    await killAll(children)
+    for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  }
+  afterEach(cleanup)
+  return {
+    children,
+    temps,
+    cleanup,
+    tempRoot(prefix) {
+      const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
+      temps.push(dir)
+      return dir
+    },
+  }
 }
