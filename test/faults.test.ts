@@ -94,8 +94,8 @@ const PHASES: Phase[] = [
   { name: 'delete: rename of a stale file into the backup dir', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', to: /\/tx-[^/]+\/b\/d\d+$/, after: 1 }) },
   // The build history: objects and the version record are written before the commit point.
   // EXDEV: a store mounted on another filesystem gets copies instead of hard links (objects.ts).
-  { name: 'history: linking a file into the object store', strategies: STRATEGIES, postCommit: false, absorbs: ['EXDEV'], rule: () => ({ op: 'link', to: /\/history\/objects\/[0-9a-f]{2}\/[0-9a-f]{62}$/, after: 2 }) },
-  { name: 'history: creating an object directory', strategies: STRATEGIES, postCommit: false, rule: () => ({ op: 'mkdir', path: /\/history\/objects\/[0-9a-f]{2}$/, after: 1 }) },
+  { name: 'history: linking a file into the object store', strategies: STRATEGIES, postCommit: false, absorbs: ['EXDEV'], rule: () => ({ op: 'link', to: /\/history\/objects\/[0-9a-f]{64}$/, after: 2 }) },
+  { name: 'history: creating the object directory', strategies: STRATEGIES, postCommit: false, rule: () => ({ op: 'mkdir', path: /\/history\/objects$/ }) },
   { name: 'history: writing the version record', strategies: STRATEGIES, postCommit: false, rule: () => ({ op: 'writeFileAtomic', path: /\/history\/versions\/[^/]+\.json$/ }) },
   // After the commit point.
   { name: 'history: writing the index', strategies: STRATEGIES, postCommit: true, rule: () => ({ op: 'writeFileAtomic', path: /\/history\/index\.json$/ }) },

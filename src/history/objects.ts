@@ -20,7 +20,7 @@ const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL', 'EXDEV
  */
 export class ObjectStore {
   private method: PlaceMethod = 'reflink'
-  private readonly dirs = new Set<string>()
+  private dirReady = false
 
   constructor(
     private readonly efs: EngineFs,
@@ -30,10 +30,9 @@ export class ObjectStore {
   /** Stores `source`'s bytes as object `sha256` unless it is already there. Returns whether it was added. */
   async put(sha256: string, source: string): Promise<boolean> {
     const target = this.paths.object(sha256)
-    const dir = path.dirname(target)
-    if (!this.dirs.has(dir)) {
-      await this.efs.mkdir(dir, { recursive: true })
-      this.dirs.add(dir)
+    if (!this.dirReady) {
+      await this.efs.mkdir(this.paths.objects, { recursive: true })
+      this.dirReady = true
     }
     for (;;) {
       // Puts run concurrently: only the first failure of a method moves all of them to the next.
@@ -59,11 +58,6 @@ export class ObjectStore {
     }
   }
 
-  /** The object directories this store has put objects in (durability `full` fsyncs them). */
-  directories(): string[] {
-    return [...this.dirs]
-  }
-
   /** The bytes of object `sha256`, verified; `EO_HISTORY_CORRUPT` when missing or altered. */
   async read(sha256: string, forPath: string, versionId: string): Promise<Buffer> {
     const file = this.paths.object(sha256)
@@ -80,29 +74,21 @@ export class ObjectStore {
     return bytes
   }
 
-  /** Every object's sha256, and temp files of copies a crash interrupted (as object-dir-relative paths). */
+  /** Every object's sha256, and the names of temp files of copies a crash interrupted. */
   async list(): Promise<{ objects: string[]; temps: string[] }> {
     const found = { objects: [] as string[], temps: [] as string[] }
-    let prefixes: string[]
     try {
-      prefixes = (await this.efs.readdir(this.paths.objects, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+      for (const entry of await this.efs.readdir(this.paths.objects, { withFileTypes: true })) (/^[0-9a-f]{64}$/.test(entry.name) ? found.objects : found.temps).push(entry.name)
     } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return found
-      throw error
-    }
-    for (const prefix of prefixes) {
-      for (const entry of await this.efs.readdir(path.join(this.paths.objects, prefix), { withFileTypes: true })) {
-        if (/^[0-9a-f]{62}$/.test(entry.name)) found.objects.push(prefix + entry.name)
-        else found.temps.push(`${prefix}/${entry.name}`)
-      }
+      if (errnoCode(error) !== 'ENOENT') throw error
     }
     return found
   }
 
-  /** Removes an object (a sha256) or a temp file (an object-dir-relative path from `list`). */
-  async remove(entry: string): Promise<void> {
+  /** Removes an object or a temp file, by its name in objects/. */
+  async remove(name: string): Promise<void> {
     try {
-      await this.efs.unlink(entry.includes('/') ? path.join(this.paths.objects, entry) : this.paths.object(entry))
+      await this.efs.unlink(path.join(this.paths.objects, name))
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error
     }

@@ -57,7 +57,7 @@ export async function recordVersion(ctx: EngineContext, input: RecordInput): Pro
     await store.put(sha256, file.source)
     files[file.path] = { size: file.size, sha256, mode: file.mode }
   })
-  if (ctx.fsyncFiles) await ctx.queue.each([paths.objects, ...store.directories()], (dir) => ctx.fs.fsyncPath(dir))
+  if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
   const sorted: Record<string, VersionFile> = {}
   for (const rel of Object.keys(files).sort()) sorted[rel] = files[rel]!
   const version: Version = { format: VERSION_FORMAT, id: input.txId, committedAt: input.committedAt, bundler: input.bundler, git: gitInfo(input.root), outDir: ctx.outDir, files: sorted }

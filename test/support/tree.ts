@@ -161,7 +161,7 @@ function historyLitter(dir: string): string[] {
     if (name === 'versions') {
       for (const version of fs.readdirSync(abs)) if (!listed.includes(version.replace(/\.json$/, ''))) litter.push(path.join(abs, version))
     } else if (name === 'objects') {
-      for (const prefix of fs.readdirSync(abs)) for (const object of fs.readdirSync(path.join(abs, prefix))) if (!used.has(prefix + object)) litter.push(path.join(abs, prefix, object))
+      for (const object of fs.readdirSync(abs)) if (!used.has(object)) litter.push(path.join(abs, object))
     } else {
       litter.push(abs)
     }
