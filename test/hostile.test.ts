@@ -257,12 +257,17 @@ describe('Rollup build through the plugin: a plugin emitting a hostile fileName 
 
   it.each(HOSTILE.filter((row) => row.rollup !== 'n/a'))('$label ($rollup check)', async (row) => {
     const before = whole(w)
-    const error = (await rollupBuild(w, input, [nameIn(row, w)], false).then(
+    const reports: BuildReport[] = []
+    const error = (await rollupBuild(w, input, [nameIn(row, w)], false, reports).then(
       () => undefined,
       (reason: unknown) => reason,
     )) as { code?: string; message?: string } | undefined
     expect(error, 'the build must fail').toBeDefined()
-    if (row.rollup === 'ours') expect(error!.code, error!.message).toBe(row.code)
+    if (row.rollup === 'ours') {
+      expect(error!.code, error!.message).toBe(row.code)
+      // The report names the refusal, not just "an output failed".
+      expect(reports.map((r) => [r.status, (r.error as { code?: string } | undefined)?.code])).toEqual([['rolled-back', row.code]])
+    }
     else expect(['PLUGIN_ERROR', 'FILE_NAME_OUTSIDE_OUTPUT_DIRECTORY'], error!.message).toContain(error!.code)
     expect(diffTrees(whole(w), before)).toEqual([])
   })

@@ -78,8 +78,14 @@ export class RollupBuild {
         if (group?.status !== 'open') return // the build failed: drop it
         const mode = typeof opts?.mode === 'number' ? opts.mode : typeof opts?.mode === 'string' ? Number.parseInt(opts.mode, 8) : undefined
         const rel = path.relative(owner, abs).split(path.sep).join('/')
+        try {
+          group.capture.write(rel, data, mode)
+        } catch (error) {
+          // Rollup reports a failed write to neither writeBundle nor closeBundle: keep the cause for the report.
+          this.writeError ??= error
+          throw error
+        }
         group.files.set(rel, data)
-        group.capture.write(rel, data, mode)
       },
     }
   }
@@ -150,6 +156,9 @@ export class RollupBuild {
     this.reported.add(dir)
     return report
   }
+
+  /** The first write the capture refused (e.g. EO_PATH_ESCAPE): why an output never finished. */
+  writeError: unknown
 
   /** Whether some output directory is still waiting for outputs (one of them failed unseen). */
   get pending(): boolean {

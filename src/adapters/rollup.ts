@@ -54,7 +54,7 @@ export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
       order: 'post',
       async handler(input) {
         // A watch rebuild, or a bundle that was never closed: settle what the last build left open.
-        if (build?.pending) await build.fail(unfinished())
+        if (build?.pending) await build.fail(build.writeError ?? unfinished())
         build = undefined
         if (input.fs) return null
         if (!supportsFsOption(this.meta.rollupVersion)) {
@@ -94,7 +94,7 @@ export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
     },
     async closeBundle(error) {
       if (error) await build?.fail(error)
-      else if (build?.pending) await build.fail(unfinished())
+      else if (build?.pending) await build.fail(build.writeError ?? unfinished())
       // `bundle.close()` must not resolve while another output's commit still changes outDir.
       await build?.settled()
     },
