@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTransaction, diffVersions, gcHistory, listHistory, rebuildHistory, rollback, showVersion, type TransactionOptions } from '../src/index.js'
+import { createTransaction, diffVersions, gcHistory, listHistory, rebuildHistory, recover, rollback, showVersion, type TransactionOptions } from '../src/index.js'
 import { nodeFs, type EngineFs } from '../src/core/fs.js'
 import { hashContents } from '../src/core/hash.js'
 import { defaultStateDir } from '../src/core/state-dir.js'
@@ -203,7 +203,23 @@ describe('retention and gc', () => {
     expect(listLitter(root)).toEqual([])
   })
 
-  it('gc removes unreferenced objects, unlisted version records and temp files, and nothing a version uses', async () => {
+  it('recovery removes what a crash outside a journal leaves in the store: an unlisted record with its objects, temp files', async () => {
+    await commit({ 'a.js': 'one' })
+    const kept = objectsOnDisk().map((o) => o.sha).sort()
+    // What a kill between writing a record and listing it leaves (history turned on over an unchanged output).
+    const orphanSha = hashContents(Buffer.from('only the orphan'))
+    fs.writeFileSync(store().object(orphanSha), 'only the orphan')
+    fs.writeFileSync(store().version('zzzz-0000abcd'), JSON.stringify({ format: 'emit-optimizer/version@1', id: 'zzzz-0000abcd', committedAt: new Date().toISOString(), bundler: null, git: null, outDir, files: { 'o.js': { size: 15, sha256: orphanSha, mode: 420 }, 'a.js': { size: 3, sha256: kept[0], mode: 420 } } }))
+    fs.writeFileSync(`${store().index}.123`, '{')
+    fs.writeFileSync(`${store().version('zzzz-0000abcd')}.456`, '{')
+    expect(listLitter(root).length).toBe(4)
+    const result = await recover('dist', { root, logger: silent })
+    expect(result.leftoversRemoved).toBe(4)
+    expect(listLitter(root)).toEqual([])
+    expect(objectsOnDisk().map((o) => o.sha).sort()).toEqual(kept)
+  })
+
+  it('gc removes unreferenced objects and temp files of copies, and nothing a version uses (unlisted records go at recovery, above)', async () => {
     await commit({ 'a.js': 'one', 'b.js': 'two' })
     await commit({ 'a.js': 'three', 'b.js': 'two' })
     const kept = objectsOnDisk().map((o) => o.sha).sort()
@@ -211,9 +227,8 @@ describe('retention and gc', () => {
     fs.mkdirSync(path.dirname(store().object(stray)), { recursive: true })
     fs.writeFileSync(store().object(stray), 'nobody uses this')
     fs.writeFileSync(`${store().object(kept[0]!)}.123.tmp`, 'half a copy')
-    fs.writeFileSync(store().version('zzzz-0000abcd'), '{}')
     const result = await gcHistory('dist', { root, logger: silent })
-    expect(result).toEqual({ objectsRemoved: 1, versionsRemoved: 1, tempsRemoved: 1, bytesFreed: 'nobody uses this'.length })
+    expect(result).toEqual({ objectsRemoved: 1, versionsRemoved: 0, tempsRemoved: 1, bytesFreed: 'nobody uses this'.length })
     expect(objectsOnDisk().map((o) => o.sha).sort()).toEqual(kept)
     expect(listLitter(root)).toEqual([])
   })

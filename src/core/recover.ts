@@ -10,7 +10,7 @@ import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
-import { discardVersion, finishHistory } from '../history/record.js'
+import { discardHistoryLeftovers, discardVersion, finishHistory } from '../history/record.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
 import { staleStagingNames } from './bundler-staging.js'
 
@@ -78,6 +78,7 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
   const litter = names.filter((name) => name.startsWith('tx-') || /^(journal|manifest)\.json\.\d+$/.test(name))
   await ctx.queue.each(litter, (name) => ctx.fs.rm(path.join(ctx.paths.dir, name), { recursive: true, force: true }))
   await discardSwapLeftovers(ctx)
+  const history = await discardHistoryLeftovers(ctx)
   await ignoring(ctx.fs.unlink(symlinkTempPath(ctx.outDir)))
   if (names.includes('builds')) {
     const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
@@ -85,7 +86,7 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
     const linked = out?.isSymbolicLink() ? path.resolve(path.dirname(ctx.outDir), await ctx.fs.readlink(ctx.outDir)) : undefined
     await removeUnreferencedBuilds(ctx, [linked, manifest?.buildDir, manifest?.previousBuildDir])
   }
-  return litter.length
+  return litter.length + history
 }
 
 /**

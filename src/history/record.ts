@@ -1,4 +1,7 @@
+import path from 'node:path'
+import { errnoCode } from '../errors.js'
 import type { EngineContext } from '../core/context.js'
+import { lstatOrUndefined } from '../core/fs.js'
 import { hashContents } from '../core/hash.js'
 import type { Manifest } from '../core/manifest.js'
 import { gitInfo } from './git.js'
@@ -6,7 +9,7 @@ import { ObjectStore } from './objects.js'
 import { assertOwnDir } from '../core/guard.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
 import { applyRetention, collectGarbage, dropVersions, type Retention } from './retention.js'
-import { readIndex, readVersion, removeVersion, summarize, writeIndex, writeVersion, VERSION_FORMAT, type Version, type VersionFile } from './versions.js'
+import { readIndex, readVersion, removeVersion, summarize, writeIndex, versionIdsIn, writeVersion, VERSION_FORMAT, type Version, type VersionFile } from './versions.js'
 
 /** The store of ctx's state dir, refused (EO_PATH_ESCAPE) when history/ is a symlink. */
 export async function ownStore(ctx: EngineContext): Promise<HistoryPaths> {
@@ -104,3 +107,37 @@ export async function discardVersion(ctx: EngineContext, txId: string): Promise<
   await collectGarbage(ctx.fs, paths, index)
 }
 
+/**
+ * Leftovers of the history store, with no journal pending (recovery holds the lock): temp files of
+ * the index or a record interrupted mid-write, and version records the index does not list — left
+ * by a crash between recording and listing when history was first turned on over an unchanged
+ * output, or while retention was dropping versions — with the objects only they used. Cheap when
+ * there are none (two readdirs, one small read). A symlinked history/ is left alone (commits refuse it).
+ */
+export async function discardHistoryLeftovers(ctx: EngineContext): Promise<number> {
+  const paths = historyPaths(ctx.paths.dir)
+  if ((await lstatOrUndefined(ctx.fs, paths.dir))?.isDirectory() !== true) return 0
+  const records = await readdirOrEmpty(ctx, paths.versions)
+  const temps = [
+    ...(await readdirOrEmpty(ctx, paths.dir)).filter((name) => /^index\.json\.\d+$/.test(name)).map((name) => path.join(paths.dir, name)),
+    ...records.filter((name) => /\.json\.\d+$/.test(name)).map((name) => path.join(paths.versions, name)),
+  ]
+  for (const temp of temps) await ctx.fs.unlink(temp)
+  const ids = versionIdsIn(records)
+  if (ids.length === 0) return temps.length
+  const { index, rebuilt } = await readIndex(ctx.fs, paths)
+  // A rebuilt index lists every record: nothing is an orphan.
+  const listed = new Set(index.versions.map((v) => v.id))
+  if (rebuilt || ids.every((id) => listed.has(id))) return temps.length
+  const result = await collectGarbage(ctx.fs, paths, index)
+  return temps.length + result.versionsRemoved + result.objectsRemoved + result.tempsRemoved
+}
+
+async function readdirOrEmpty(ctx: EngineContext, dir: string): Promise<string[]> {
+  try {
+    return (await ctx.fs.readdir(dir, { withFileTypes: true })).map((entry) => entry.name)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return []
+    throw error
+  }
+}

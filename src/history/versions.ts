@@ -118,11 +118,15 @@ function isIndex(value: unknown): value is HistoryIndex {
   return typeof index === 'object' && index !== null && index.format === INDEX_FORMAT && Array.isArray(index.versions) && index.versions.every((v) => typeof v?.id === 'string' && VERSION_ID.test(v.id) && typeof v.committedAt === 'string')
 }
 
-/** Ids of the version files in the store (temp files of interrupted writes excluded). */
+/** The version ids among the names in versions/ (temp files of interrupted writes excluded). */
+export function versionIdsIn(names: readonly string[]): string[] {
+  return names.filter((name) => name.endsWith('.json') && VERSION_ID.test(name.slice(0, -5))).map((name) => name.slice(0, -5))
+}
+
+/** Ids of the version files in the store. */
 export async function listVersionIds(efs: EngineFs, paths: HistoryPaths): Promise<string[]> {
   try {
-    const names = (await efs.readdir(paths.versions, { withFileTypes: true })).map((entry) => entry.name)
-    return names.filter((name) => name.endsWith('.json') && VERSION_ID.test(name.slice(0, -5))).map((name) => name.slice(0, -5))
+    return versionIdsIn((await efs.readdir(paths.versions, { withFileTypes: true })).map((entry) => entry.name))
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return []
     throw error
