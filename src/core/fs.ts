@@ -108,6 +108,16 @@ export async function ignoring(promise: Promise<unknown>, codes: readonly string
   }
 }
 
+/** The names in a directory, or none when it does not exist. */
+export async function readdirNames(efs: EngineFs, dir: string): Promise<string[]> {
+  try {
+    return (await efs.readdir(dir, { withFileTypes: true })).map((entry) => entry.name)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+}
+
 /** The text of a state file (journal, manifest), or `undefined` when it does not exist. */
 export async function readTextOrUndefined(efs: EngineFs, path: string): Promise<string | undefined> {
   try {

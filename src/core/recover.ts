@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
 import type { EngineContext } from './context.js'
-import { ignoring, lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
+import { ignoring, lstatOrUndefined, nodeFs, readdirNames, type EngineFs } from './fs.js'
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
@@ -105,14 +105,7 @@ export async function recover(outDir: string, options: RecoverOptions = {}): Pro
  */
 async function removeStaleStaging(efs: EngineFs, outDir: string): Promise<number> {
   const parent = path.dirname(outDir)
-  let names: string[]
-  try {
-    names = (await efs.readdir(parent, { withFileTypes: true })).map((entry) => entry.name)
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return 0
-    throw error
-  }
-  const stale = staleStagingNames(outDir, names)
+  const stale = staleStagingNames(outDir, await readdirNames(efs, parent))
   for (const name of stale) await efs.rm(path.join(parent, name), { recursive: true, force: true })
   return stale.length
 }

@@ -1,12 +1,13 @@
 import { EmitOptimizerError } from '../errors.js'
 import { locate, type InspectOptions } from '../core/inspect.js'
 import { readManifest } from '../core/manifest.js'
+import type { Strategy } from '../core/options.js'
 import { withRecoveredState, type RecoverOptions } from '../core/recover.js'
 import type { EngineFs } from '../core/fs.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
 import { ownStore } from './record.js'
 import { collectGarbage, type GcResult } from './retention.js'
-import { readIndex, readVersion, rebuildIndex, writeIndex, type HistoryIndex, type Version, type VersionFile, type VersionSummary } from './versions.js'
+import { readIndex, readVersion, rebuildIndex, writeIndex, type Version, type VersionFile, type VersionSummary } from './versions.js'
 
 export interface HistoryView {
   outDir: string
@@ -19,22 +20,23 @@ export interface HistoryView {
   rebuilt: boolean
 }
 
-interface Opened extends HistoryView {
+export interface OpenedHistory extends HistoryView {
   efs: EngineFs
   paths: HistoryPaths
-  index: HistoryIndex
+  /** The strategy of the last commit, if any. */
+  strategy: Strategy | undefined
 }
 
-async function open(outDir: string, options: InspectOptions): Promise<Opened> {
+export async function openHistory(outDir: string, options: InspectOptions): Promise<OpenedHistory> {
   const { outDir: dir, efs, paths: state } = await locate(outDir, options)
   const paths = historyPaths(state.dir)
   const [manifest, { index, rebuilt }] = await Promise.all([readManifest(efs, state.manifest), readIndex(efs, paths)])
-  return { outDir: dir, stateDir: state.dir, current: manifest?.version ?? null, versions: index.versions, rebuilt, efs, paths, index }
+  return { outDir: dir, stateDir: state.dir, current: manifest?.version ?? null, versions: index.versions, rebuilt, efs, paths, strategy: manifest?.strategy }
 }
 
 /** The versions of outDir's build history, oldest first, and which one outDir holds. */
 export async function listHistory(outDir: string, options: InspectOptions = {}): Promise<HistoryView> {
-  const { efs: _efs, paths: _paths, index: _index, ...view } = await open(outDir, options)
+  const { efs: _efs, paths: _paths, strategy: _strategy, ...view } = await openHistory(outDir, options)
   return view
 }
 
@@ -62,7 +64,8 @@ export function resolveVersionRef(view: Pick<HistoryView, 'versions' | 'current'
   throw none(`no version "${ref}"${ref.length < 4 ? ' (a prefix needs at least 4 characters)' : ''}`)
 }
 
-async function load(opened: Opened, ref: string): Promise<Version> {
+/** The record of the version `ref` names; `EO_HISTORY_CORRUPT` when the index lists a missing one. */
+export async function loadVersion(opened: OpenedHistory, ref: string): Promise<Version> {
   const summary = resolveVersionRef(opened, ref)
   const version = await readVersion(opened.efs, opened.paths, summary.id)
   if (!version) throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the record of version ${summary.id} is missing: "${opened.paths.version(summary.id)}". Run "emit-optimizer history rebuild --out <dir>" to drop it from the index.`, { path: opened.paths.version(summary.id) })
@@ -71,8 +74,8 @@ async function load(opened: Opened, ref: string): Promise<Version> {
 
 /** One version with its files (path → size, sha256, mode). */
 export async function showVersion(outDir: string, ref: string, options: InspectOptions = {}): Promise<Version & { current: boolean }> {
-  const opened = await open(outDir, options)
-  const version = await load(opened, ref)
+  const opened = await openHistory(outDir, options)
+  const version = await loadVersion(opened, ref)
   return { ...version, current: version.id === opened.current }
 }
 
@@ -90,8 +93,8 @@ export interface VersionDiff {
 
 /** What changes from version `a` to version `b`. */
 export async function diffVersions(outDir: string, a: string, b: string, options: InspectOptions = {}): Promise<VersionDiff> {
-  const opened = await open(outDir, options)
-  const [from, to] = [await load(opened, a), await load(opened, b)]
+  const opened = await openHistory(outDir, options)
+  const [from, to] = [await loadVersion(opened, a), await loadVersion(opened, b)]
   const diff: VersionDiff = { from: from.id, to: to.id, added: [], removed: [], changed: [], unchanged: 0, bytesDelta: 0 }
   for (const [rel, file] of Object.entries(to.files)) {
     const before = from.files[rel]

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
-import { lstatOrUndefined, type EngineFs } from '../core/fs.js'
+import { ignoring, lstatOrUndefined, readdirNames, type EngineFs } from '../core/fs.js'
 import { hashContents } from '../core/hash.js'
 import type { HistoryPaths } from './paths.js'
 
@@ -77,20 +77,12 @@ export class ObjectStore {
   /** Every object's sha256, and the names of temp files of copies a crash interrupted. */
   async list(): Promise<{ objects: string[]; temps: string[] }> {
     const found = { objects: [] as string[], temps: [] as string[] }
-    try {
-      for (const entry of await this.efs.readdir(this.paths.objects, { withFileTypes: true })) (/^[0-9a-f]{64}$/.test(entry.name) ? found.objects : found.temps).push(entry.name)
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error
-    }
+    for (const name of await readdirNames(this.efs, this.paths.objects)) (/^[0-9a-f]{64}$/.test(name) ? found.objects : found.temps).push(name)
     return found
   }
 
   /** Removes an object or a temp file, by its name in objects/. */
-  async remove(name: string): Promise<void> {
-    try {
-      await this.efs.unlink(path.join(this.paths.objects, name))
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error
-    }
+  remove(name: string): Promise<void> {
+    return ignoring(this.efs.unlink(path.join(this.paths.objects, name)))
   }
 }

@@ -1,7 +1,6 @@
 import path from 'node:path'
-import { errnoCode } from '../errors.js'
 import type { EngineContext } from '../core/context.js'
-import { lstatOrUndefined } from '../core/fs.js'
+import { lstatOrUndefined, readdirNames } from '../core/fs.js'
 import { hashContents } from '../core/hash.js'
 import type { Manifest } from '../core/manifest.js'
 import { gitInfo } from './git.js'
@@ -117,9 +116,9 @@ export async function discardVersion(ctx: EngineContext, txId: string): Promise<
 export async function discardHistoryLeftovers(ctx: EngineContext): Promise<number> {
   const paths = historyPaths(ctx.paths.dir)
   if ((await lstatOrUndefined(ctx.fs, paths.dir))?.isDirectory() !== true) return 0
-  const records = await readdirOrEmpty(ctx, paths.versions)
+  const records = await readdirNames(ctx.fs, paths.versions)
   const temps = [
-    ...(await readdirOrEmpty(ctx, paths.dir)).filter((name) => /^index\.json\.\d+$/.test(name)).map((name) => path.join(paths.dir, name)),
+    ...(await readdirNames(ctx.fs, paths.dir)).filter((name) => /^index\.json\.\d+$/.test(name)).map((name) => path.join(paths.dir, name)),
     ...records.filter((name) => /\.json\.\d+$/.test(name)).map((name) => path.join(paths.versions, name)),
   ]
   for (const temp of temps) await ctx.fs.unlink(temp)
@@ -131,13 +130,4 @@ export async function discardHistoryLeftovers(ctx: EngineContext): Promise<numbe
   if (rebuilt || ids.every((id) => listed.has(id))) return temps.length
   const result = await collectGarbage(ctx.fs, paths, index)
   return temps.length + result.versionsRemoved + result.objectsRemoved + result.tempsRemoved
-}
-
-async function readdirOrEmpty(ctx: EngineContext, dir: string): Promise<string[]> {
-  try {
-    return (await ctx.fs.readdir(dir, { withFileTypes: true })).map((entry) => entry.name)
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return []
-    throw error
-  }
 }

@@ -1,5 +1,5 @@
-import { EmitOptimizerError, errnoCode } from '../errors.js'
-import { lstatOrUndefined, readTextOrUndefined, type EngineFs } from '../core/fs.js'
+import { EmitOptimizerError } from '../errors.js'
+import { ignoring, lstatOrUndefined, readdirNames, readTextOrUndefined, type EngineFs } from '../core/fs.js'
 import type { GitInfo } from './git.js'
 import { VERSION_ID, type HistoryPaths } from './paths.js'
 
@@ -106,11 +106,7 @@ export async function writeVersion(efs: EngineFs, paths: HistoryPaths, version: 
 export async function removeVersion(efs: EngineFs, paths: HistoryPaths, id: string): Promise<void> {
   const file = paths.version(id)
   forgetVersion(file)
-  try {
-    await efs.unlink(file)
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error
-  }
+  await ignoring(efs.unlink(file))
 }
 
 function isIndex(value: unknown): value is HistoryIndex {
@@ -125,12 +121,7 @@ export function versionIdsIn(names: readonly string[]): string[] {
 
 /** Ids of the version files in the store. */
 export async function listVersionIds(efs: EngineFs, paths: HistoryPaths): Promise<string[]> {
-  try {
-    return versionIdsIn((await efs.readdir(paths.versions, { withFileTypes: true })).map((entry) => entry.name))
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return []
-    throw error
-  }
+  return versionIdsIn(await readdirNames(efs, paths.versions))
 }
 
 /** The index rebuilt from the version files: the store is the truth, the index a summary of it. */
