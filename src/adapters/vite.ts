@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Plugin as VitePlugin, ResolvedConfig } from 'vite'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
@@ -72,7 +72,7 @@ function viteLogger(config: ResolvedConfig): PluginLogger {
   return { info: (message) => config.logger.info(message), warn: (message) => config.logger.warn(message) }
 }
 
-export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
+export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   /** Targets per environment name, from the resolved config. */
   const targetsByEnv = new Map<string, Target[]>()
   const builds = new Map<string, BuildState>()
@@ -108,7 +108,7 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
   const settle = async (env: string, state: BuildState, error: unknown): Promise<OutputCapture[] | undefined> => {
     if (state.settled) return undefined
     state.settled = true
-    const captures = state.targets.map((target) => startCapture(options, { bundler: 'vite', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: logger! }))
+    const captures = state.targets.map((target) => startCapture(instance, { bundler: 'vite', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: logger! }))
     if (error !== undefined) {
       for (const target of state.targets) removeDir(target.staging)
       await Promise.all(captures.map((capture) => capture.abort(error)))

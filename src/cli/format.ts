@@ -10,19 +10,6 @@ export function displayPath(abs: string, cwd: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel
 }
 
-/** 1536 → `1.5 KiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
-}
-
 /** `2026-01-01T10:00:00.000Z (3 min ago)`; the ISO text alone when it does not parse. */
 export function formatTime(iso: string, now = Date.now()): string {
   const then = Date.parse(iso)

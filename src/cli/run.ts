@@ -3,9 +3,19 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EmitOptimizerError } from '../errors.js'
 import { COMMON_FLAGS, flagLines, parseFlags, UsageError, usageSynopsis, wantsHelp, type FlagTable } from './args.js'
-import { verbs, type Io, type Verb } from './commands.js'
+import type { Io, Verb } from './verb.js'
+import { checkVerb } from './verbs/check.js'
+import { historyVerb } from './verbs/history.js'
+import { recoverVerb } from './verbs/recover.js'
+import { reportVerb } from './verbs/report.js'
+import { rollbackVerb } from './verbs/rollback.js'
+import { statusVerb } from './verbs/status.js'
+import { verifyVerb } from './verbs/verify.js'
 
 export const BIN = 'emit-optimizer'
+
+/** Every verb, in help order; each lives in verbs/<name>.ts. */
+const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb]
 const PACKAGE_NAME = 'unplugin-emit-optimizer'
 
 /** Exit codes of the CLI. */

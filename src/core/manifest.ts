@@ -1,6 +1,6 @@
 import { EmitOptimizerError } from '../errors.js'
 import { readTextOrUndefined, type EngineFs } from './fs.js'
-import type { Strategy } from './options.js'
+import type { Strategy } from './transaction-options.js'
 
 export const MANIFEST_FORMAT = 'emit-optimizer/manifest@1'
 

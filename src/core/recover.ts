@@ -5,7 +5,7 @@ import { ignoring, lstatOrUndefined, nodeFs, readdirNames, type EngineFs } from 
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
-import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './transaction-options.js'
 import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'

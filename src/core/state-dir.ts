@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
-import type { ResolvedTransactionOptions } from './options.js'
+import type { ResolvedTransactionOptions } from './transaction-options.js'
 
 /** Every file the engine keeps for one outDir, by name. */
 export interface StatePaths {

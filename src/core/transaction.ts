@@ -8,7 +8,7 @@ import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.j
 import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { MANIFEST_FORMAT, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js'
-import { resolveTransactionOptions, type ResolvedTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import { resolveTransactionOptions, type ResolvedTransactionOptions, type Strategy, type TransactionOptions } from './transaction-options.js'
 import { buildPlan, type DesiredFile, type Plan } from './plan.js'
 import { createPublishClassifier } from './publish-order.js'
 import { IoQueue } from './queue.js'

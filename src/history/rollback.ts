@@ -1,6 +1,6 @@
-import { resolveTransactionOptions, type TransactionOptions } from '../core/options.js'
+import { resolveTransactionOptions, type TransactionOptions } from '../core/transaction-options.js'
 import { openTransaction, type CommitResult } from '../core/transaction.js'
-import { loadVersion, openHistory } from './inspect.js'
+import { loadVersion, openHistory } from './history-api.js'
 import { ObjectStore } from './objects.js'
 
 export type RollbackOptions = Omit<TransactionOptions, 'outDir' | 'history' | 'bundler'> & {

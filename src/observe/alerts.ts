@@ -1,16 +1,7 @@
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { AlertThresholds } from './observe-options.js'
+import type { Alert } from './types.js'
 
-/** One threshold crossed by a build. `rule` is stable: CI may match on it. */
-export interface Alert {
-  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback'
-  severity: 'warning' | 'critical'
-  /** Human text for the summary line, e.g. `error ratio 2.0 % > 1 %`. */
-  message: string
-  value: number
-  threshold: number
-}
-
-/** What the rules look at; computed once per build by `summarize` (src/report/json.ts). */
+/** What the rules look at; computed once per build by `summarize` (report-json.ts). */
 export interface AlertInput {
   status: 'committed' | 'rolled-back' | 'failed'
   errorRatio: number
@@ -24,7 +15,7 @@ const percent = (ratio: number): string => `${(ratio * 100).toFixed(ratio < 0.1 
  * The per-build rules (DESIGN.md §5): error ratio above the threshold, throughput above the
  * ceiling (only when one is set), p99 write latency above the limit, and any rollback.
  */
-export function evaluateAlerts(input: AlertInput, thresholds: ResolvedOptions['alerts']): Alert[] {
+export function evaluateAlerts(input: AlertInput, thresholds: AlertThresholds): Alert[] {
   const alerts: Alert[] = []
   if (input.errorRatio > thresholds.errorRatio) {
     alerts.push({ rule: 'error-ratio', severity: 'critical', message: `error ratio ${percent(input.errorRatio)} > ${percent(thresholds.errorRatio)}`, value: input.errorRatio, threshold: thresholds.errorRatio })

@@ -1,11 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { BuildReport, BundlerName } from '../plugin/report.js'
-import { writeErrors } from '../report/json.js'
-
-/** Per-file write latency buckets, 0.1 ms … 1 s (includes the inherited 0.001 … 1 s set). */
-export const WRITE_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
-/** Whole-commit buckets: the write buckets plus 2.5, 5 and 10 s. */
-export const COMMIT_BUCKETS_SECONDS = [...WRITE_BUCKETS_SECONDS, 2.5, 5, 10]
+import { writeErrors } from './report-json.js'
+import { COMMIT_BUCKETS_SECONDS, WRITE_BUCKETS_SECONDS, type BuildReport, type BundlerName } from './types.js'
 
 export interface BuildMetrics {
   /** Private to one plugin instance; never prom-client's global registry. */

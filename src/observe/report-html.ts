@@ -1,6 +1,7 @@
-import { WRITE_BUCKETS_SECONDS } from '../metrics/registry.js'
-import type { HistoryEntry } from './history.js'
-import type { BuildSummary } from './json.js'
+import { formatBytes } from './format.js'
+import type { HistoryEntry } from './report-log.js'
+import type { BuildSummary } from './report-json.js'
+import { WRITE_BUCKETS_SECONDS } from './types.js'
 
 /**
  * `reports/latest.html`: one self-contained page. Inline CSS and SVG only; the CSP forbids every
@@ -19,12 +20,6 @@ export function escapeHtml(text: string): string {
 }
 
 const fmt = (value: number | null, digits = 1, unit = ''): string => (value === null ? '–' : `${Number(value.toFixed(digits)).toLocaleString('en-US')}${unit}`)
-
-function bytes(value: number): string {
-  if (value < 1024) return `${value} B`
-  if (value < 1024 * 1024) return `${(value / 1024).toFixed(1)} kB`
-  return `${(value / 1024 / 1024).toFixed(1)} MB`
-}
 
 const W = 560
 const H = 180
@@ -96,7 +91,7 @@ export function renderHtml(summary: BuildSummary, history: readonly HistoryEntry
     ['unchanged', String(s.files.unchanged)],
     ['deleted', String(s.files.deleted)],
     ['total in outDir', String(s.files.total)],
-    ['bytes written', bytes(s.bytes.written)],
+    ['bytes written', formatBytes(s.bytes.written)],
     ['build', fmt(s.build.durationMs, 0, ' ms')],
     ['fs ops (bundler alone ≈)', `${s.fsOps.performed} (${s.fsOps.bundlerAlone})`],
     ['write p50 / p95', `${fmt(s.writeLatencyMs.p50, 2)} / ${fmt(s.writeLatencyMs.p95, 2)} ms`],

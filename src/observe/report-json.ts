@@ -1,8 +1,7 @@
-import type { Strategy } from '../core/options.js'
+import type { Strategy } from '../core/transaction-options.js'
 import type { FileStatus } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
-import type { BuildReport, BundlerName } from '../plugin/report.js'
-import type { Alert } from './alerts.js'
+import type { Alert, BuildReport, BundlerName } from './types.js'
 
 /** Bumped on any incompatible change to `BuildSummary`; documented field by field in the README. */
 export const REPORT_SCHEMA_VERSION = 1

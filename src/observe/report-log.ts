@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import { writeStateFile } from '../core/state-file.js'
-import type { BuildSummary } from './json.js'
+import type { BuildSummary } from './report-json.js'
 
 /**
  * `history.ndjson`: one line per build, oldest first. Appending is one `appendFile` of one line;

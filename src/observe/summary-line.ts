@@ -1,45 +1,7 @@
-import type { CommitResult } from '../core/transaction.js'
-import type { Alert } from '../report/alerts.js'
+import { formatBytes } from './format.js'
+import type { Alert, BuildReport } from './types.js'
 
-export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
-
-/** What one build did to its outDir; the metrics and report work render this. */
-export interface BuildReport {
-  /**
-   * - `committed`: the new output is in outDir.
-   * - `rolled-back`: the build or the commit failed and outDir holds the previous output, intact.
-   * - `failed`: the commit failed and restoring the previous output failed too; the journal is
-   *   kept for `emit-optimizer recover`.
-   */
-  status: 'committed' | 'rolled-back' | 'failed'
-  bundler: BundlerName
-  outDir: string
-  startedAt: string
-  durationMs: number
-  /** Files captured from the bundler for this build. */
-  captured: number
-  /** Per-file outcomes, stats and phase timings (committed builds). */
-  result?: CommitResult
-  /**
-   * Why the build was not committed; for a committed build, an `EO_ALERT` error when
-   * `failOnAlert` is set and an alert fired (the output stays committed, the bundler fails).
-   */
-  error?: unknown
-  /** The transaction id: the build id in reports and history. */
-  txId?: string
-  /** Where a build that was not committed failed: in the bundler, or while committing. */
-  failedIn?: 'build' | 'commit'
-  /** Thresholds this build crossed (`alerts` option); shown as warnings in the summary line. */
-  alerts?: Alert[]
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
-}
-
-/** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MB · 41 ms · committed` */
+/** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MiB · 41 ms · committed` */
 export function formatSummary(report: BuildReport): string {
   return formatCounts(report) + formatAlerts(report.alerts ?? [])
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { errnoCode } from '../errors.js'
-import type { Durability, Logger } from '../core/options.js'
+import type { Durability, Logger } from '../core/transaction-options.js'
 
 /**
  * Temp files are `.<name>.<random>.eo-tmp` next to their target: the same directory keeps the

@@ -4,9 +4,9 @@ import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.j
 import { assertConfined, normalizeOutputPath } from '../core/guard.js'
 import { hashContents } from '../core/hash.js'
 import { writeAtomicSync, type Published } from './atomic-write.js'
-import { checkReporter } from './check.js'
+import { checkReporter, type Change } from './check.js'
 import { detectEol, normalizeText, type Eol } from './normalize.js'
-import type { ResolvedWriterOptions } from './options.js'
+import type { ResolvedWriterOptions } from './writer-options.js'
 
 /** `skipped`: not written, because `expect` failed with onConflict 'skip', or a transaction deleted the path after this write was queued. */
 export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'skipped'
@@ -33,12 +33,6 @@ export interface WriteFileOptions {
    * @default 'error'
    */
   onConflict?: 'error' | 'skip' | 'overwrite'
-}
-
-/** A file that was (or in check mode would be) created, updated or deleted. */
-export interface Change {
-  path: string
-  status: 'created' | 'updated' | 'deleted'
 }
 
 /** What this writer last wrote or verified at a path; `stat` identity proves the file is still that. */

@@ -8,6 +8,7 @@ import { hashContents } from '../core/hash.js'
 import { acquireLock } from '../core/lock.js'
 import { recover } from '../core/recover.js'
 import { siblingStateDir, statePaths } from '../core/state-dir.js'
+import { TRANSACTION_DEFAULTS } from '../core/transaction-options.js'
 import { createTransaction, type Edit, type Transaction } from '../core/transaction.js'
 import { isTempFile } from './atomic-write.js'
 import type { Coalescer } from './coalesce.js'
@@ -53,8 +54,6 @@ export interface TransactionResult {
 }
 
 const DEFAULT_KEEP = ['**/.gitignore', '**/.gitkeep']
-/** The writer lock is held for the whole commit; a commit of generated files takes well under this. */
-const LOCK_TIMEOUT_MS = 30_000
 
 type Entry = { kind: 'write'; seq: number; target: Target; content: string | Uint8Array; options: WriteFileOptions } | { kind: 'delete'; seq: number; target: Target }
 
@@ -229,7 +228,8 @@ function deviceOf(target: string): number {
 async function commit(state: WriterState, writes: Array<{ target: Target; bytes: Buffer; mode: number | undefined }>, deletes: Target[]): Promise<void> {
   const { root, durability, logger } = state.opts
   const base = stateBase(state)
-  const lock = await acquireLock(path.join(base, 'lock'), { timeoutMs: LOCK_TIMEOUT_MS, outDir: root })
+  // Held for the whole commit; a commit of generated files takes well under the engine's default wait.
+  const lock = await acquireLock(path.join(base, 'lock'), { timeoutMs: TRANSACTION_DEFAULTS.lockTimeoutMs, outDir: root })
   try {
     await recoverLeftovers(base, state)
     const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`)

@@ -4,11 +4,12 @@ import { hashContents } from '../core/hash.js'
 import type { Edit } from '../core/transaction.js'
 import { Coalescer } from './coalesce.js'
 import { applyEdits, type EditResult } from './edit.js'
-import { WriterState, type Change, type FileRecord, type QueuedWrite, type WriteFileOptions, type WriteResult } from './files.js'
-import { resolveWriterOptions, type WriterOptions } from './options.js'
+import { WriterState, type FileRecord, type QueuedWrite, type WriteFileOptions, type WriteResult } from './files.js'
+import type { Change } from './check.js'
+import { resolveWriterOptions, type WriterOptions } from './writer-options.js'
 import { WriterStream } from './stream.js'
 import { compileTemplate } from './templates.js'
-import { runTransaction, type TransactionResult, type TransactionRunOptions, type WriterTransaction } from './transaction.js'
+import { runTransaction, type TransactionResult, type TransactionRunOptions, type WriterTransaction } from './writer-transaction.js'
 
 export interface ReadResult {
   content: Buffer

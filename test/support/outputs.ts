@@ -5,7 +5,7 @@
  * directory), adds ~10 % (some in directories A does not have) and changes one file's mode.
  */
 import { createTransaction, type CommitResult } from '../../src/core/transaction.js'
-import type { TransactionOptions } from '../../src/core/options.js'
+import type { TransactionOptions } from '../../src/core/transaction-options.js'
 import { seeded, type Rng } from './seeded.js'
 
 export interface OutputFile {

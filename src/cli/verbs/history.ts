@@ -1,13 +1,9 @@
-import { OUT_FLAG, UsageError } from './args.js'
-import { displayPath, formatBytes, formatTime, plural } from './format.js'
-import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, type CommandContext, type Verb } from './verb.js'
-import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../history/inspect.js'
-import { rollback } from '../history/rollback.js'
-import type { VersionSummary } from '../history/versions.js'
-
-function warnings(ctx: CommandContext): { logger: { warn(message: string): void } } {
-  return { logger: { warn: (message) => ctx.io.err(message) } }
-}
+import { OUT_FLAG, UsageError } from '../args.js'
+import { displayPath, formatTime, plural } from '../format.js'
+import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, warnings, type CommandContext, type Verb } from '../verb.js'
+import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../../history/history-api.js'
+import { formatBytes } from '../../observe/format.js'
+import type { VersionSummary } from '../../history/versions.js'
 
 function git(version: Pick<VersionSummary, 'git'>): string {
   return version.git ? `${version.git.commit.slice(0, 10)}${version.git.branch ? ` (${version.git.branch})` : ''}` : '-'
@@ -111,29 +107,5 @@ export const historyVerb: Verb = {
     if (!sub) throw new UsageError(`unknown history command "${name}"; use one of: ${Object.keys(SUBCOMMANDS).join(', ')}`)
     if (args.length !== sub.args.length) throw new UsageError(`history ${name} takes ${sub.args.length === 0 ? 'no arguments' : sub.args.join(' ')}, got ${args.length === 0 ? 'none' : args.map((arg) => `'${arg}'`).join(' ')}`)
     return sub.run(ctx, args)
-  },
-}
-
-export const rollbackVerb: Verb = {
-  name: 'rollback',
-  summary: 'restore outDir to a recorded version (default: the previous one) as one transaction',
-  positionals: '[<id>]',
-  flags: { out: OUT_FLAG, 'lock-timeout': LOCK_TIMEOUT_FLAG },
-  details: [
-    'The version is named by its id, a unique prefix of it, latest or previous (the default).',
-    'Only files that differ are rewritten; files the version lacks are deleted; every stored file is verified (sha256) first.',
-    'Exit codes: 0 restored; 2 unknown version (EO_HISTORY_NOT_FOUND), damaged store (EO_HISTORY_CORRUPT), EO_LOCKED, usage or engine error.',
-  ].join('\n'),
-  async run(ctx) {
-    const [to, ...extra] = ctx.flags.positionals
-    if (extra.length > 0) throw new UsageError(`rollback takes at most one version, got ${ctx.flags.positionals.map((arg) => `'${arg}'`).join(' ')}`)
-    const result = await rollback(outDir(ctx), { ...engineOptions(ctx), ...lockTimeout(ctx), ...warnings(ctx), ...(to === undefined ? {} : { to }) })
-    if (ctx.flags.boolean('json')) {
-      printJson(ctx.io, result)
-      return 0
-    }
-    const { written, deleted, unchanged } = result.stats
-    ctx.io.out(`rolled back ${displayPath(result.outDir, ctx.cwd)} to version ${result.to}${result.from ? ` (from ${result.from})` : ''}: ${written} written, ${deleted} deleted, ${unchanged} unchanged`)
-    return 0
   },
 }
