@@ -1,6 +1,5 @@
-export { createTransaction } from './core/transaction.js'
+export { createTransaction, recover } from './history/engine.js'
 export type { CommitResult, CommitStats, Edit, FileOutcome, FileStatus, RollbackResult, Transaction, WriteOptions } from './core/transaction.js'
-export { recover } from './core/recover.js'
 export type { RecoverOptions, RecoverResult } from './core/recover.js'
 export { verify, status } from './core/verify-status.js'
 export type { VerifyOptions, VerifyResult, StatusResult } from './core/verify-status.js'

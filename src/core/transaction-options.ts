@@ -1,6 +1,5 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import type { Retention } from '../history/retention.js'
 import { nodeFs, type EngineFs } from './fs.js'
 
 export type Strategy = 'incremental' | 'swap' | 'symlink'
@@ -23,6 +22,13 @@ export interface HistoryOptions {
    * @default undefined (no age limit)
    */
   maxAgeDays?: number
+}
+
+/** `HistoryOptions` resolved: how many versions, and how old, the history keeps. */
+export interface Retention {
+  keep: number
+  /** Versions older than this many days are dropped too; null: no age limit. */
+  maxAgeDays: number | null
 }
 
 export interface TransactionOptions {

@@ -5,6 +5,7 @@ import type { Strategy } from '../core/transaction-options.js'
 import { withRecoveredState, type RecoverOptions } from '../core/recover.js'
 import type { EngineFs } from '../core/fs.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
+import { historyObserver } from './history-observer.js'
 import { ownStore } from './record.js'
 import { collectGarbage, type GcResult } from './retention.js'
 import { readIndex, readVersion, rebuildIndex, writeIndex, type Version, type VersionFile, type VersionSummary } from './versions.js'
@@ -113,7 +114,7 @@ export async function diffVersions(outDir: string, a: string, b: string, options
 
 /** Rebuilds the index from the version records (after it was lost, or a record deleted by hand). */
 export async function rebuildHistory(outDir: string, options: RecoverOptions = {}): Promise<{ versions: number }> {
-  const { value } = await withRecoveredState(outDir, options, async (ctx) => {
+  const { value } = await withRecoveredState(outDir, options, [historyObserver()], async (ctx) => {
     const paths = await ownStore(ctx)
     const index = await rebuildIndex(ctx.fs, paths)
     await writeIndex(ctx.fs, paths, index, ctx.fsync)
@@ -127,7 +128,7 @@ export async function rebuildHistory(outDir: string, options: RecoverOptions = {
  * between recording and listing), temp files. Holds the lock; recovers first.
  */
 export async function gcHistory(outDir: string, options: RecoverOptions = {}): Promise<GcResult> {
-  const { value } = await withRecoveredState(outDir, options, async (ctx) => {
+  const { value } = await withRecoveredState(outDir, options, [historyObserver()], async (ctx) => {
     const paths = await ownStore(ctx)
     const { index, rebuilt } = await readIndex(ctx.fs, paths)
     if (rebuilt) await writeIndex(ctx.fs, paths, index, ctx.fsync)

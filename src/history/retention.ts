@@ -1,14 +1,8 @@
 import type { EngineFs } from '../core/fs.js'
+import type { Retention } from '../core/transaction-options.js'
 import { ObjectStore } from './objects.js'
 import type { HistoryPaths } from './paths.js'
 import { listVersionIds, readVersion, removeVersion, type HistoryIndex, type VersionSummary } from './versions.js'
-
-/** How many versions, and how old, the history keeps. */
-export interface Retention {
-  keep: number
-  /** Versions older than this many days are dropped too; null: no age limit. */
-  maxAgeDays: number | null
-}
 
 /**
  * Splits the index into kept and dropped versions: the newest `keep`, minus those older than

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { createTransaction, type Transaction } from '../core/transaction.js'
+import type { Transaction } from '../core/transaction.js'
+import { createTransaction } from '../history/engine.js'
 import { EmitOptimizerError } from '../errors.js'
 import { formatSummary } from '../observe/summary-line.js'
 import type { BuildReport, BundlerName } from '../observe/types.js'

@@ -6,10 +6,10 @@ import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { assertSafeOutDir, normalizeOutputPath } from '../core/guard.js'
 import { hashContents } from '../core/hash.js'
 import { acquireLock } from '../core/lock.js'
-import { recover } from '../core/recover.js'
+import { recoverOutDir } from '../core/recover.js'
 import { siblingStateDir, statePaths } from '../core/state-dir.js'
-import { TRANSACTION_DEFAULTS } from '../core/transaction-options.js'
-import { createTransaction, type Edit, type Transaction } from '../core/transaction.js'
+import { resolveTransactionOptions, TRANSACTION_DEFAULTS } from '../core/transaction-options.js'
+import { openTransaction, type Edit, type Transaction } from '../core/transaction.js'
 import { isTempFile } from './atomic-write.js'
 import type { Coalescer } from './coalesce.js'
 import { applyEdits, type EditResult } from './edit.js'
@@ -235,7 +235,8 @@ async function commit(state: WriterState, writes: Array<{ target: Target; bytes:
     const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`)
     // allowDangerousOutDir: root is usually the project (and repository) root. The writer never
     // empties or swaps it; it deletes only the files named here, each confined by the guard.
-    const engine = createTransaction({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true, history: false })
+    // The engine without observers: generated files keep no build history.
+    const engine = openTransaction(resolveTransactionOptions({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true }))
     for (const write of writes) engine.write(write.target.rel, write.bytes, write.mode === undefined ? {} : { mode: write.mode })
     for (const target of deletes) engine.delete(target.rel)
     try {
@@ -254,7 +255,7 @@ async function recoverLeftovers(base: string, state: WriterState): Promise<void>
   for (const name of fs.readdirSync(base)) {
     if (!name.startsWith('tx-')) continue
     const stateDir = path.join(base, name)
-    await recover(state.opts.root, { root: state.opts.root, stateDir, logger: state.opts.logger, durability: state.opts.durability })
+    await recoverOutDir(state.opts.root, { root: state.opts.root, stateDir, logger: state.opts.logger, durability: state.opts.durability }, [])
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
 }

@@ -1,7 +1,7 @@
 import { OUT_FLAG } from '../args.js'
 import { displayPath, plural } from '../format.js'
 import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, warnings, type Verb } from '../verb.js'
-import { recover } from '../../core/recover.js'
+import { recover } from '../../history/engine.js'
 
 export const recoverVerb: Verb = {
   name: 'recover',
