@@ -13,6 +13,7 @@ const MAX_LINKS = 40
 // `/x`, `//x`, `\x`, `\\server\x` and drive paths; `C:x` too, which is drive-relative on Windows.
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/
 // NUL truncates the name in C APIs; the other C0 characters (newline, ESC, …) corrupt logs and terminals.
+// eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f]/
 // Slashes, plus the slash look-alikes NFKC leaves alone: ⁄ U+2044, ∕ U+2215, ⧵ U+29F5, ⧸ U+29F8, ⧹ U+29F9.
 const SEPARATOR = /[/\\\u2044\u2215\u29f5\u29f8\u29f9]/

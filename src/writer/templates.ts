@@ -45,6 +45,7 @@ export function dedent(input: string | TemplateStringsArray, ...values: Interpol
   const margin = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => indentOf(line).length))
   const body = lines.map((line) => (line.trim() === '' ? '' : line.slice(Number.isFinite(margin) ? margin : 0)))
   return body
+    // eslint-disable-next-line no-control-regex -- NUL marks a placeholder: no template text can contain it
     .map((line) => line.replace(/\u0000(\d+)\u0000/g, (_, i: string) => indent(stringify(values[Number(i)]), indentOf(line), { first: false })))
     .join('\n')
 }
