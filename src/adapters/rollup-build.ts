@@ -106,7 +106,14 @@ export class RollupBuild {
    */
   private capture(dir: string): OutputCapture {
     const stateSubdir = this.dirs.size > 1 ? `${path.basename(dir)}-${createHash('sha1').update(dir).digest('hex').slice(0, 8)}` : undefined
-    return startCapture(this.instance, { bundler: 'rollup', outDir: dir, root: process.cwd(), bundlerCleans: false, logger: this.logger, ...(stateSubdir ? { stateSubdir } : {}) })
+    return startCapture(this.instance, {
+      bundler: 'rollup',
+      outDir: dir,
+      root: process.cwd(),
+      bundlerCleans: false,
+      logger: this.logger,
+      ...(stateSubdir ? { stateSubdir } : {}),
+    })
   }
 
   /** renderStart: Rollup may write into this directory. */

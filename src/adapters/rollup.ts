@@ -43,7 +43,8 @@ function supportsFsOption(version: string): boolean {
   return major > 4 || (major === 4 && minor >= 43)
 }
 
-const unfinished = (): Error => new Error('emit-optimizer: an output of this build failed before it was written (e.g. in generateBundle); its directory was left as it was.')
+const unfinished = (): Error =>
+  new Error('emit-optimizer: an output of this build failed before it was written (e.g. in generateBundle); its directory was left as it was.')
 
 export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
   let build: RollupBuild | undefined

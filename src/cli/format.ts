@@ -16,7 +16,14 @@ export function formatTime(iso: string, now = Date.now()): string {
   if (Number.isNaN(then)) return iso
   const seconds = Math.round((now - then) / 1000)
   if (seconds < 0) return iso
-  const age = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 86_400 ? `${Math.floor(seconds / 3600)} h` : `${Math.floor(seconds / 86_400)} d`
+  const age =
+    seconds < 60
+      ? `${seconds} s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)} min`
+        : seconds < 86_400
+          ? `${Math.floor(seconds / 3600)} h`
+          : `${Math.floor(seconds / 86_400)} d`
   return `${iso} (${age} ago)`
 }
 

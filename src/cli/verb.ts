@@ -67,7 +67,11 @@ export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2))
 }
 
-export const LOCK_TIMEOUT_FLAG: FlagSpec = { type: 'string', value: '<ms>', description: `how long to wait for a running build holding the lock (default: ${TRANSACTION_DEFAULTS.lockTimeoutMs})` }
+export const LOCK_TIMEOUT_FLAG: FlagSpec = {
+  type: 'string',
+  value: '<ms>',
+  description: `how long to wait for a running build holding the lock (default: ${TRANSACTION_DEFAULTS.lockTimeoutMs})`,
+}
 
 /** --lock-timeout as milliseconds, when given. */
 export function lockTimeout(ctx: CommandContext): { lockTimeoutMs?: number } {

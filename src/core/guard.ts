@@ -84,7 +84,8 @@ export async function assertSafeOutDir(outDir: string, options: { root: string; 
   throw new EmitOptimizerError(
     'EO_DANGEROUS_OUTDIR',
     `dangerous outDir: ${JSON.stringify(outDir)} (${reason}; resolves to ${real}). Emptying or swapping it would destroy files that are not build output. ` +
-      `Pick a subdirectory such as ${JSON.stringify(path.join(path.resolve(options.root), 'dist'))}, or set allowDangerousOutDir: true if this is really intended.`,
+      `Pick a subdirectory such as ${JSON.stringify(path.join(path.resolve(options.root), 'dist'))}, ` +
+        `or set allowDangerousOutDir: true if this is really intended.`,
     { path: outDir },
   )
 }
@@ -188,5 +189,9 @@ async function realpathLenient(efs: EngineFs, p: string, links = 0): Promise<str
 export async function assertOwnDir(efs: EngineFs, dir: string, what: string, outDir: string): Promise<void> {
   if (!(await lstatOrUndefined(efs, dir))?.isSymbolicLink()) return
   const target = await efs.readlink(dir)
-  throw new EmitOptimizerError('EO_PATH_ESCAPE', `the state dir's ${what} is a symlink (to "${target}"): "${dir}" (outDir: ${outDir}). Nothing was changed; replace the symlink with a real directory.`, { path: dir })
+  throw new EmitOptimizerError(
+    'EO_PATH_ESCAPE',
+    `the state dir's ${what} is a symlink (to "${target}"): "${dir}" (outDir: ${outDir}). Nothing was changed; replace the symlink with a real directory.`,
+    { path: dir },
+  )
 }

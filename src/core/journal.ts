@@ -107,7 +107,12 @@ export async function readJournal(efs: EngineFs, file: string): Promise<Journal 
   if (text === undefined) return undefined
   try {
     const journal = JSON.parse(text) as Journal
-    if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy) || (journal.state === 'committed' && typeof journal.manifest !== 'object')) {
+    if (
+      journal?.format !== JOURNAL_FORMAT ||
+      !['prepared', 'committed'].includes(journal.state) ||
+      !['incremental', 'swap', 'symlink'].includes(journal.strategy) ||
+      (journal.state === 'committed' && typeof journal.manifest !== 'object')
+    ) {
       throw new Error(`unknown format or state`)
     }
     // Journals written before observers had a key of their own carried the history's record as `history`.
@@ -115,7 +120,12 @@ export async function readJournal(efs: EngineFs, file: string): Promise<Journal 
     if (legacy.history !== undefined) return { ...journal, observers: { history: legacy.history, ...journal.observers } }
     return journal
   } catch (error) {
-    throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal of an interrupted commit cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. Inspect outDir, then delete the journal and run "emit-optimizer verify" to list any drift.`, { path: file, cause: error })
+    throw new EmitOptimizerError(
+      'EO_JOURNAL_CORRUPT',
+      `the journal of an interrupted commit cannot be read: "${file}" (${(error as Error).message}). ` +
+        `Nothing was changed. Inspect outDir, then delete the journal and run "emit-optimizer verify" to list any drift.`,
+      { path: file, cause: error },
+    )
   }
 }
 

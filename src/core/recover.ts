@@ -31,7 +31,8 @@ export interface RecoverResult {
 export async function finishCommitted(ctx: EngineContext, journal: Journal, observers: readonly CommitObserver[]): Promise<void> {
   await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
   await strategies[journal.strategy].finish(ctx, journal)
-  for (const [observer, record] of participants(ctx, journal, observers)) await observer.committed(ctx, { txId: journal.txId, manifest: journal.manifest }, record)
+  for (const [observer, record] of participants(ctx, journal, observers))
+    await observer.committed(ctx, { txId: journal.txId, manifest: journal.manifest }, record)
   await removeJournal(ctx)
 }
 
@@ -64,7 +65,12 @@ export async function recoverPending(ctx: EngineContext, observers: readonly Com
   let result: Omit<RecoverResult, 'outDir' | 'stateDir'> = { action: 'none', leftoversRemoved: 0 }
   if (journal) {
     if (journal.outDir !== ctx.outDir) {
-      throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal "${ctx.paths.journal}" belongs to outDir ${journal.outDir}, not ${ctx.outDir}. Nothing was changed; run "emit-optimizer recover --out ${journal.outDir}" or pass the stateDir of this outDir.`, { path: ctx.paths.journal })
+      throw new EmitOptimizerError(
+        'EO_JOURNAL_CORRUPT',
+        `the journal "${ctx.paths.journal}" belongs to outDir ${journal.outDir}, not ${ctx.outDir}. ` +
+          `Nothing was changed; run "emit-optimizer recover --out ${journal.outDir}" or pass the stateDir of this outDir.`,
+        { path: ctx.paths.journal },
+      )
     }
     if (journal.state === 'committed') {
       await finishCommitted(ctx, journal, observers)
@@ -131,12 +137,26 @@ async function removeStaleStaging(efs: EngineFs, outDir: string): Promise<number
  * Runs `fn` holding outDir's lock, after recovering any interrupted commit (maintenance such as
  * history `gc`). `fn` does not run when outDir has no state dir (nothing was ever committed).
  */
-export async function withRecoveredState<T>(outDir: string, options: RecoverOptions, observers: readonly CommitObserver[], fn: (ctx: EngineContext) => Promise<T>): Promise<{ recovered: RecoverResult; value: T | undefined }> {
+export async function withRecoveredState<T>(
+  outDir: string,
+  options: RecoverOptions,
+  observers: readonly CommitObserver[],
+  fn: (ctx: EngineContext) => Promise<T>,
+): Promise<{ recovered: RecoverResult; value: T | undefined }> {
   const resolved = resolveTransactionOptions({ ...options, outDir })
   const stateDir = await resolveStateDir(resolved)
   const paths = statePaths(stateDir)
-  const ctx: EngineContext = { fs: resolved.fs, queue: new IoQueue(resolved.concurrency), outDir: resolved.outDir, paths, fsync: resolved.durability !== 'none', fsyncFiles: resolved.durability === 'full', logger: resolved.logger }
-  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined) return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
+  const ctx: EngineContext = {
+    fs: resolved.fs,
+    queue: new IoQueue(resolved.concurrency),
+    outDir: resolved.outDir,
+    paths,
+    fsync: resolved.durability !== 'none',
+    fsyncFiles: resolved.durability === 'full',
+    logger: resolved.logger,
+  }
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined)
+    return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
   const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })
   try {
     const recovered = await recoverPending(ctx, observers)

@@ -182,11 +182,17 @@ export function resolveTransactionOptions(options: TransactionOptions): Resolved
   const defaults = TRANSACTION_DEFAULTS
   const concurrency = options.concurrency ?? defaults.concurrency
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid concurrency: ${JSON.stringify(options.concurrency)}. Use a positive integer (default ${defaults.concurrency}).`)
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid concurrency: ${JSON.stringify(options.concurrency)}. Use a positive integer (default ${defaults.concurrency}).`,
+    )
   }
   const lockTimeoutMs = options.lockTimeoutMs ?? defaults.lockTimeoutMs
   if (!(lockTimeoutMs >= 0)) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid lockTimeoutMs: ${JSON.stringify(options.lockTimeoutMs)}. Use a number of milliseconds ≥ 0 (default ${defaults.lockTimeoutMs}).`)
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid lockTimeoutMs: ${JSON.stringify(options.lockTimeoutMs)}. Use a number of milliseconds ≥ 0 (default ${defaults.lockTimeoutMs}).`,
+    )
   }
   return {
     outDir: path.resolve(root, options.outDir),
@@ -214,9 +220,17 @@ function resolveHistory(history: TransactionOptions['history']): Retention | fal
   if (history === false) return false
   const keep = history?.keep ?? TRANSACTION_DEFAULTS.history.keep
   if (!Number.isInteger(keep) || keep < 1) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.keep: ${JSON.stringify(history?.keep)}. Use a whole number of versions ≥ 1 (default ${TRANSACTION_DEFAULTS.history.keep}), or history: false.`)
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid history.keep: ${JSON.stringify(history?.keep)}. ` +
+        `Use a whole number of versions ≥ 1 (default ${TRANSACTION_DEFAULTS.history.keep}), or history: false.`,
+    )
   }
   const maxAgeDays = history?.maxAgeDays ?? null
-  if (maxAgeDays !== null && !(maxAgeDays > 0)) throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.maxAgeDays: ${JSON.stringify(history?.maxAgeDays)}. Use a number of days > 0, or leave it unset for no age limit.`)
+  if (maxAgeDays !== null && !(maxAgeDays > 0))
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid history.maxAgeDays: ${JSON.stringify(history?.maxAgeDays)}. Use a number of days > 0, or leave it unset for no age limit.`,
+    )
   return { keep, maxAgeDays }
 }

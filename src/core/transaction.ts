@@ -110,7 +110,11 @@ export function openTransaction(opts: ResolvedTransactionOptions, observers: rea
   let closed: 'committed' | 'rolled-back' | 'committing' | undefined
 
   const assertOpen = (): void => {
-    if (closed) throw new EmitOptimizerError('EO_TX_CLOSED', `transaction ${id} on ${opts.outDir} is already ${closed}. Start a new transaction with createTransaction().`)
+    if (closed)
+      throw new EmitOptimizerError(
+        'EO_TX_CLOSED',
+        `transaction ${id} on ${opts.outDir} is already ${closed}. Start a new transaction with createTransaction().`,
+      )
   }
 
   return {
@@ -129,7 +133,12 @@ export function openTransaction(opts: ResolvedTransactionOptions, observers: rea
       const rel = normalizeOutputPath(file, opts.outDir)
       const list = Array.isArray(edits) ? edits : [edits]
       const entry = pending.get(rel)
-      if (entry?.kind === 'delete') throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": it was deleted earlier in this transaction (outDir: ${opts.outDir}). Write its content instead.`, { path: rel })
+      if (entry?.kind === 'delete')
+        throw new EmitOptimizerError(
+          'EO_EDIT_FAILED',
+          `cannot edit "${rel}": it was deleted earlier in this transaction (outDir: ${opts.outDir}). Write its content instead.`,
+          { path: rel },
+        )
       if (entry) entry.edits.push(...list)
       else pending.set(rel, { kind: 'edit', edits: [...list] })
     },
@@ -154,7 +163,11 @@ export function openTransaction(opts: ResolvedTransactionOptions, observers: rea
   }
 }
 
-async function resolvePending(ctx: EngineContext, currentDir: string | undefined, pending: Map<string, Pending>): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
+async function resolvePending(
+  ctx: EngineContext,
+  currentDir: string | undefined,
+  pending: Map<string, Pending>,
+): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
   const desired = new Map<string, DesiredFile>()
   const deletes: string[] = []
   await ctx.queue.each(pending, async ([rel, entry]) => {
@@ -170,10 +183,15 @@ async function resolvePending(ctx: EngineContext, currentDir: string | undefined
         contents = await ctx.fs.readFile(path.join(currentDir, rel))
       } catch (error) {
         if (errnoCode(error) !== 'ENOENT') throw error
-        throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`, { path: rel })
+        throw new EmitOptimizerError(
+          'EO_EDIT_FAILED',
+          `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`,
+          { path: rel },
+        )
       }
     }
-    if (entry.edits.length > 0) contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
+    if (entry.edits.length > 0)
+      contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
     desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
   })
   return { desired, deletes }
@@ -186,9 +204,16 @@ async function currentOutput(ctx: EngineContext, strategy: Strategy): Promise<st
   if (!out) return undefined
   if (out.isSymbolicLink()) {
     const target = await ctx.fs.readlink(ctx.outDir)
-    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is a symlink (to "${target}"): "${ctx.outDir}". Point outDir at the real directory, or use strategy 'symlink' if it was created by it.`, { path: ctx.outDir })
+    throw new EmitOptimizerError(
+      'EO_OUTDIR_INVALID',
+      `outDir is a symlink (to "${target}"): "${ctx.outDir}". Point outDir at the real directory, or use strategy 'symlink' if it was created by it.`,
+      { path: ctx.outDir },
+    )
   }
-  if (!out.isDirectory()) throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir exists and is not a directory: "${ctx.outDir}". Remove it or choose another outDir.`, { path: ctx.outDir })
+  if (!out.isDirectory())
+    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir exists and is not a directory: "${ctx.outDir}". Remove it or choose another outDir.`, {
+      path: ctx.outDir,
+    })
   return ctx.outDir
 }
 
@@ -200,7 +225,12 @@ async function checkDiskSpace(ctx: EngineContext, plan: Plan): Promise<void> {
   // Room for the journal and a block of slack per file on top of the bytes themselves.
   const required = needed + plan.writes.length * stats.bsize + 1024 * 1024
   if (available < required) {
-    throw new EmitOptimizerError('EO_NO_SPACE', `not enough free space for the new output: "${ctx.outDir}" needs ${required} bytes, ${available} are available on the filesystem of ${ctx.paths.dir}. Free disk space; nothing was written.`, { path: ctx.outDir })
+    throw new EmitOptimizerError(
+      'EO_NO_SPACE',
+      `not enough free space for the new output: "${ctx.outDir}" needs ${required} bytes, ` +
+        `${available} are available on the filesystem of ${ctx.paths.dir}. Free disk space; nothing was written.`,
+      { path: ctx.outDir },
+    )
   }
 }
 
@@ -214,12 +244,22 @@ function validateManifestPaths(manifest: Manifest, file: string, outDir: string)
   }
   for (const rel of Object.keys(manifest.files)) {
     if (!isNormalized(rel)) {
-      throw new EmitOptimizerError('EO_MANIFEST_CORRUPT', `the manifest "${file}" lists an invalid path ${JSON.stringify(rel)}. Delete the manifest: the next commit compares every file by content; outDir is left as it is.`, { path: file })
+      throw new EmitOptimizerError(
+        'EO_MANIFEST_CORRUPT',
+        `the manifest "${file}" lists an invalid path ${JSON.stringify(rel)}. ` +
+          `Delete the manifest: the next commit compares every file by content; outDir is left as it is.`,
+        { path: file },
+      )
     }
   }
 }
 
-async function commitTransaction(opts: ResolvedTransactionOptions, txId: string, pending: Map<string, Pending>, observers: readonly CommitObserver[]): Promise<CommitResult> {
+async function commitTransaction(
+  opts: ResolvedTransactionOptions,
+  txId: string,
+  pending: Map<string, Pending>,
+  observers: readonly CommitObserver[],
+): Promise<CommitResult> {
   const started = performance.now()
   const phases = { lock: 0, recover: 0, plan: 0, stage: 0, publish: 0, finish: 0 }
   let mark = started
@@ -231,7 +271,15 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
 
   const stateDir = await resolveStateDir(opts)
   const counted = countingFs(opts.fs)
-  const ctx: EngineContext = { fs: counted.fs, queue: new IoQueue(opts.concurrency), outDir: opts.outDir, paths: statePaths(stateDir), fsync: opts.durability !== 'none', fsyncFiles: opts.durability === 'full', logger: opts.logger }
+  const ctx: EngineContext = {
+    fs: counted.fs,
+    queue: new IoQueue(opts.concurrency),
+    outDir: opts.outDir,
+    paths: statePaths(stateDir),
+    fsync: opts.durability !== 'none',
+    fsyncFiles: opts.durability === 'full',
+    logger: opts.logger,
+  }
   const strategy = strategies[opts.strategy]
 
   await ctx.fs.mkdir(stateDir, { recursive: true })
@@ -276,17 +324,34 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
     const written = new Map<string, WrittenFile>()
     const manifestFor = (files: Map<string, WrittenFile>): Manifest => {
       const entries: Record<string, ManifestEntry> = {}
-      for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1))) entries[rel] = entry
-      return { format: MANIFEST_FORMAT, txId, outDir: opts.outDir, strategy: opts.strategy, committedAt: new Date().toISOString(), ...(version === undefined ? {} : { version }), files: entries }
+      for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1)))
+        entries[rel] = entry
+      return {
+        format: MANIFEST_FORMAT,
+        txId,
+        outDir: opts.outDir,
+        strategy: opts.strategy,
+        committedAt: new Date().toISOString(),
+        ...(version === undefined ? {} : { version }),
+        files: entries,
+      }
     }
-    const outputFile = (rel: string): { contents: Uint8Array; source: string } => ({ contents: desired.get(rel)!.contents, source: written.get(rel)?.stagedAt ?? path.join(currentDir!, rel) })
+    const outputFile = (rel: string): { contents: Uint8Array; source: string } => ({
+      contents: desired.get(rel)!.contents,
+      source: written.get(rel)?.stagedAt ?? path.join(currentDir!, rel),
+    })
     const prepared = async (next: Manifest): Promise<void> => {
       for (const [observer, record] of taking) await observer.prepared(ctx, { txId, manifest: next, previous: manifest, file: outputFile }, record)
     }
 
     if (!changes) {
       // Nothing to publish; the manifest is rewritten only when something about it changed.
-      const unchanged = manifest && plan.refreshed === 0 && manifest.strategy === opts.strategy && Object.keys(manifest.files).length === plan.unchanged.size && manifest.version === version
+      const unchanged =
+        manifest &&
+        plan.refreshed === 0 &&
+        manifest.strategy === opts.strategy &&
+        Object.keys(manifest.files).length === plan.unchanged.size &&
+        manifest.version === version
       if (!unchanged) {
         const builds = opts.strategy === 'symlink' ? { buildDir: manifest?.buildDir, previousBuildDir: manifest?.previousBuildDir } : {}
         const next = { ...manifestFor(written), ...builds }
@@ -298,7 +363,15 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
     } else {
       if (opts.checkDiskSpace) await checkDiskSpace(ctx, plan)
       const records = taking.length > 0 ? { observers: Object.fromEntries(taking.map(([observer, record]) => [observer.name, record])) } : {}
-      const header = { format: JOURNAL_FORMAT, state: 'prepared', txId, outDir: opts.outDir, pid: process.pid, createdAt: new Date().toISOString(), ...records } as const
+      const header = {
+        format: JOURNAL_FORMAT,
+        state: 'prepared',
+        txId,
+        outDir: opts.outDir,
+        pid: process.pid,
+        createdAt: new Date().toISOString(),
+        ...records,
+      } as const
       let journal: Journal | undefined
       try {
         const staged = await strategy.stage(ctx, plan, header, manifestFor)
@@ -321,7 +394,10 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
       try {
         await finishCommitted(ctx, journal, observers)
       } catch (error) {
-        opts.logger.warn(`[emit-optimizer] commit ${txId} is complete, but finishing it failed (${(error as Error).message}); the next commit on ${opts.outDir} or "emit-optimizer recover --out ${opts.outDir}" completes it.`)
+        opts.logger.warn(
+          `[emit-optimizer] commit ${txId} is complete, but finishing it failed (${(error as Error).message}); ` +
+            `the next commit on ${opts.outDir} or "emit-optimizer recover --out ${opts.outDir}" completes it.`,
+        )
       }
       lap('finish')
     }
@@ -363,7 +439,13 @@ function errorPath(error: unknown): string | undefined {
  * Restores the previous output after a failure before the commit point. If the rollback itself
  * fails, the journal stays so the next transaction (or `emit-optimizer recover`) finishes it.
  */
-async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unknown, opts: ResolvedTransactionOptions, observers: readonly CommitObserver[]): Promise<void> {
+async function undo(
+  ctx: EngineContext,
+  journal: Journal | undefined,
+  cause: unknown,
+  opts: ResolvedTransactionOptions,
+  observers: readonly CommitObserver[],
+): Promise<void> {
   try {
     if (journal) {
       await strategies[journal.strategy].rollback(ctx, journal)
@@ -376,6 +458,12 @@ async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unk
   } catch (rollbackError) {
     // The code stays the original failure's (EO_NO_SPACE, …): that is what the user must fix.
     const original = toEmitOptimizerError(cause, errorPath(cause) ?? opts.outDir, opts.outDir)
-    throw new EmitOptimizerError(original.code, `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`, { path: opts.outDir, cause, recoveryPending: true })
+    throw new EmitOptimizerError(
+      original.code,
+      `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous ` +
+        `output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). ` +
+        `Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`,
+      { path: opts.outDir, cause, recoveryPending: true },
+    )
   }
 }

@@ -47,12 +47,25 @@ export async function listHistory(outDir: string, options: InspectOptions = {}):
  */
 export function resolveVersionRef(view: Pick<HistoryView, 'versions' | 'current' | 'outDir'>, ref: string): VersionSummary {
   const { versions, current } = view
-  const none = (why: string): EmitOptimizerError => new EmitOptimizerError('EO_HISTORY_NOT_FOUND', `${why} (outDir: ${view.outDir}). Run "emit-optimizer history list --out <dir>" to see the ${versions.length} kept version${versions.length === 1 ? '' : 's'}.`)
-  if (versions.length === 0) throw new EmitOptimizerError('EO_HISTORY_NOT_FOUND', `no build history is recorded for ${view.outDir}. Build with the plugin (history is on unless \`history: false\`) first.`, { path: view.outDir })
+  const none = (why: string): EmitOptimizerError =>
+    new EmitOptimizerError(
+      'EO_HISTORY_NOT_FOUND',
+      `${why} (outDir: ${view.outDir}). ` +
+        `Run "emit-optimizer history list --out <dir>" to see the ${versions.length} kept version${versions.length === 1 ? '' : 's'}.`,
+    )
+  if (versions.length === 0)
+    throw new EmitOptimizerError(
+      'EO_HISTORY_NOT_FOUND',
+      `no build history is recorded for ${view.outDir}. Build with the plugin (history is on unless \`history: false\`) first.`,
+      { path: view.outDir },
+    )
   if (ref === 'latest') return versions.at(-1)!
   if (ref === 'current' || ref === 'previous') {
     const at = versions.findIndex((v) => v.id === current)
-    if (at < 0) throw none(current === null ? 'outDir holds no recorded version (it was committed with history off)' : `outDir holds version ${current}, which is no longer kept`)
+    if (at < 0)
+      throw none(
+        current === null ? 'outDir holds no recorded version (it was committed with history off)' : `outDir holds version ${current}, which is no longer kept`,
+      )
     if (ref === 'current') return versions[at]!
     if (at === 0) throw none(`version ${current}, which outDir holds, is the oldest kept: there is no previous version`)
     return versions[at - 1]!
@@ -69,7 +82,13 @@ export function resolveVersionRef(view: Pick<HistoryView, 'versions' | 'current'
 export async function loadVersion(opened: OpenedHistory, ref: string): Promise<Version> {
   const summary = resolveVersionRef(opened, ref)
   const version = await readVersion(opened.efs, opened.paths, summary.id)
-  if (!version) throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the record of version ${summary.id} is missing: "${opened.paths.version(summary.id)}". Run "emit-optimizer history rebuild --out <dir>" to drop it from the index.`, { path: opened.paths.version(summary.id) })
+  if (!version)
+    throw new EmitOptimizerError(
+      'EO_HISTORY_CORRUPT',
+      `the record of version ${summary.id} is missing: "${opened.paths.version(summary.id)}". ` +
+        `Run "emit-optimizer history rebuild --out <dir>" to drop it from the index.`,
+      { path: opened.paths.version(summary.id) },
+    )
   return version
 }
 

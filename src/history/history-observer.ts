@@ -34,7 +34,14 @@ export function historyObserver(part?: HistoryPart): CommitObserver {
     async prepared(ctx, commit) {
       if (commit.manifest.version !== commit.txId || part === undefined || !('record' in part)) return
       const { txId, manifest, previous } = commit
-      await recordVersion(ctx, { txId, committedAt: manifest.committedAt, bundler: part.bundler, root: part.root, previous, files: outputFiles(manifest, commit.file) })
+      await recordVersion(ctx, {
+        txId,
+        committedAt: manifest.committedAt,
+        bundler: part.bundler,
+        root: part.root,
+        previous,
+        files: outputFiles(manifest, commit.file),
+      })
     },
     async committed(ctx, { txId, manifest }, record) {
       await finishHistory(ctx, record as Retention, manifest.version === txId ? txId : undefined, manifest.version)

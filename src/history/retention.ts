@@ -8,7 +8,12 @@ import { listVersionIds, readVersion, removeVersion, type HistoryIndex, type Ver
  * Splits the index into kept and dropped versions: the newest `keep`, minus those older than
  * `maxAgeDays`. The latest version and the one outDir holds (`current`) are always kept.
  */
-export function applyRetention(index: HistoryIndex, retention: Retention, current: string | undefined, now = Date.now()): { kept: VersionSummary[]; dropped: VersionSummary[] } {
+export function applyRetention(
+  index: HistoryIndex,
+  retention: Retention,
+  current: string | undefined,
+  now = Date.now(),
+): { kept: VersionSummary[]; dropped: VersionSummary[] } {
   const cutoff = retention.maxAgeDays === null ? -Infinity : now - retention.maxAgeDays * 86_400_000
   const newestFirst = [...index.versions].reverse()
   const kept: VersionSummary[] = []

@@ -58,7 +58,11 @@ async function defaultProject(root: string): Promise<string> {
 /** Where reports go: `report.dir` (relative to root), else `<stateDir>/reports`. */
 async function reportDir(report: BuildReport, dir: string | undefined, build: ObservedBuild): Promise<string> {
   if (dir !== undefined) return path.resolve(build.root, dir)
-  const stateDir = report.result?.stateDir ?? (await resolveStateDir(resolveTransactionOptions({ outDir: report.outDir, root: build.root, ...(build.stateDir ? { stateDir: build.stateDir } : {}), fs: nodeFs })))
+  const stateDir =
+    report.result?.stateDir ??
+    (await resolveStateDir(
+      resolveTransactionOptions({ outDir: report.outDir, root: build.root, ...(build.stateDir ? { stateDir: build.stateDir } : {}), fs: nodeFs }),
+    ))
   return path.join(stateDir, 'reports')
 }
 
@@ -75,7 +79,12 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
       metrics.record(report)
 
       const summary = summarize(report, { project, strategy: settings.strategy, alerts: [] })
-      const input = { status: summary.status, errorRatio: summary.errors.ratio, writesPerSecond: summary.throughput.writesPerSecond, p99Ms: summary.writeLatencyMs.p99 }
+      const input = {
+        status: summary.status,
+        errorRatio: summary.errors.ratio,
+        writesPerSecond: summary.throughput.writesPerSecond,
+        p99Ms: summary.writeLatencyMs.p99,
+      }
       summary.alerts = evaluateAlerts(input, settings.alerts)
 
       if (settings.report !== false) {
@@ -85,13 +94,18 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
           // The default reports/ is the state dir's own; a configured report.dir may be anything.
           if (settings.report.dir === undefined) await assertOwnDir(nodeFs, dir, 'reports directory', report.outDir)
           await fs.mkdir(dir, { recursive: true })
-          const history = await appendHistory(path.join(dir, REPORT_FILES.history), historyEntry(summary), { retentionDays: historyDays, warn: build.logger.warn })
+          const history = await appendHistory(path.join(dir, REPORT_FILES.history), historyEntry(summary), {
+            retentionDays: historyDays,
+            warn: build.logger.warn,
+          })
           // Atomic (temp + rename) so a reader never sees half a report, and never through a symlink
           // planted at the report's path; fsync is not worth a build's time here.
           if (json) await writeStateFile(path.join(dir, REPORT_FILES.json), `${JSON.stringify(summary, null, 2)}\n`, { fsync: false, mode: 0o666 })
           if (html) await writeStateFile(path.join(dir, REPORT_FILES.html), renderHtml(summary, history, writeDurations(report)), { fsync: false, mode: 0o666 })
         } catch (error) {
-          build.logger.warn(`[emit-optimizer] could not write the build report: ${error instanceof Error ? error.message : String(error)}. The build itself is not affected.`)
+          build.logger.warn(
+            `[emit-optimizer] could not write the build report: ${error instanceof Error ? error.message : String(error)}. The build itself is not affected.`,
+          )
         }
       }
 

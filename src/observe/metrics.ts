@@ -20,16 +20,53 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
   const registry = new Registry()
   const common = ['bundler', 'project'] as const
   const registers = [registry]
-  const writes = new Counter({ name: 'emit_optimizer_writes_total', help: 'Files handled by commits, by outcome.', labelNames: [...common, 'status'], registers })
-  const writeDuration = new Histogram({ name: 'emit_optimizer_write_duration_seconds', help: 'Time to stage one written file.', labelNames: common, buckets: WRITE_BUCKETS_SECONDS, registers })
+  const writes = new Counter({
+    name: 'emit_optimizer_writes_total',
+    help: 'Files handled by commits, by outcome.',
+    labelNames: [...common, 'status'],
+    registers,
+  })
+  const writeDuration = new Histogram({
+    name: 'emit_optimizer_write_duration_seconds',
+    help: 'Time to stage one written file.',
+    labelNames: common,
+    buckets: WRITE_BUCKETS_SECONDS,
+    registers,
+  })
   const bytes = new Counter({ name: 'emit_optimizer_written_bytes_total', help: 'Bytes of the files written.', labelNames: common, registers })
   const fsOps = new Counter({ name: 'emit_optimizer_fs_operations_total', help: 'File system calls made by commits.', labelNames: common, registers })
   const transactions = new Counter({ name: 'emit_optimizer_transactions_total', help: 'Builds by outcome.', labelNames: [...common, 'outcome'], registers })
-  const commitDuration = new Histogram({ name: 'emit_optimizer_commit_duration_seconds', help: 'Time of one successful commit.', labelNames: common, buckets: COMMIT_BUCKETS_SECONDS, registers })
-  const lastSuccess = new Gauge({ name: 'emit_optimizer_last_success_timestamp_seconds', help: 'Unix time of the last committed build.', labelNames: common, registers })
-  const lastDuration = new Gauge({ name: 'emit_optimizer_last_build_duration_seconds', help: 'Duration of the last build from capture start to report.', labelNames: common, registers })
-  const lastFiles = new Gauge({ name: 'emit_optimizer_last_build_files', help: 'Files of the last build, by outcome.', labelNames: [...common, 'status'], registers })
-  const lastErrorRatio = new Gauge({ name: 'emit_optimizer_last_build_error_ratio', help: 'Failed writes over captured files in the last build.', labelNames: common, registers })
+  const commitDuration = new Histogram({
+    name: 'emit_optimizer_commit_duration_seconds',
+    help: 'Time of one successful commit.',
+    labelNames: common,
+    buckets: COMMIT_BUCKETS_SECONDS,
+    registers,
+  })
+  const lastSuccess = new Gauge({
+    name: 'emit_optimizer_last_success_timestamp_seconds',
+    help: 'Unix time of the last committed build.',
+    labelNames: common,
+    registers,
+  })
+  const lastDuration = new Gauge({
+    name: 'emit_optimizer_last_build_duration_seconds',
+    help: 'Duration of the last build from capture start to report.',
+    labelNames: common,
+    registers,
+  })
+  const lastFiles = new Gauge({
+    name: 'emit_optimizer_last_build_files',
+    help: 'Files of the last build, by outcome.',
+    labelNames: [...common, 'status'],
+    registers,
+  })
+  const lastErrorRatio = new Gauge({
+    name: 'emit_optimizer_last_build_error_ratio',
+    help: 'Failed writes over captured files in the last build.',
+    labelNames: common,
+    registers,
+  })
 
   // Every series exists from the start (at 0), so rate() and absent() work on the first push.
   for (const status of WRITE_STATUSES) writes.inc({ ...labels, status }, 0)

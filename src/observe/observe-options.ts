@@ -73,7 +73,12 @@ export function resolveObserveOptions(options: ObserveOptions): ResolvedObserveO
     alerts: { ...OBSERVE_DEFAULTS.alerts, ...definedOnly(alerts ?? {}), maxWritesPerSecond: alerts?.maxWritesPerSecond },
     metrics: {
       push: metrics?.push,
-      serve: serve === undefined ? undefined : typeof serve === 'number' ? { port: serve, host: OBSERVE_DEFAULTS.serveHost } : { port: serve.port, host: serve.host ?? OBSERVE_DEFAULTS.serveHost },
+      serve:
+        serve === undefined
+          ? undefined
+          : typeof serve === 'number'
+            ? { port: serve, host: OBSERVE_DEFAULTS.serveHost }
+            : { port: serve.port, host: serve.host ?? OBSERVE_DEFAULTS.serveHost },
     },
   }
 }

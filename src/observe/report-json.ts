@@ -104,7 +104,11 @@ export function summarize(report: BuildReport, context: { project: string; strat
     errors: { count: errorCount, ratio: report.captured > 0 ? round(errorCount / report.captured, 6) : errorCount },
     phasesMs: stats ? Object.fromEntries(Object.entries(stats.phases).map(([phase, ms]) => [phase, round(ms)])) : null,
     alerts: context.alerts,
-    changed: (result?.files ?? []).flatMap((file) => (file.status === 'unchanged' ? [] : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }])),
+    changed: (result?.files ?? []).flatMap((file) =>
+      file.status === 'unchanged'
+        ? []
+        : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }],
+    ),
     error: describe(report.error),
   }
 }

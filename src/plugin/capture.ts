@@ -46,7 +46,8 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
   const started = performance.now()
   const startedAt = new Date().toISOString()
   const outDir = options.outDir && ctx.stateSubdir === undefined ? path.resolve(ctx.root, options.outDir) : ctx.outDir
-  const stateDir = options.stateDir !== undefined && ctx.stateSubdir !== undefined ? path.join(path.resolve(options.stateDir), ctx.stateSubdir) : options.stateDir
+  const stateDir =
+    options.stateDir !== undefined && ctx.stateSubdir !== undefined ? path.join(path.resolve(options.stateDir), ctx.stateSubdir) : options.stateDir
   const tx: Transaction = createTransaction({
     outDir,
     root: ctx.root,
@@ -70,8 +71,12 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
       const alerts = (report.alerts = await observer.observe(report, { root: ctx.root, stateDir, logger: ctx.logger }))
       if (options.failOnAlert && alerts.length > 0 && report.error === undefined) {
         // The output stays committed; the adapters fail the build on any `report.error`.
-        const fired = `${alerts.length === 1 ? 'an alert' : `${alerts.length} alerts`} fired with failOnAlert set: ${alerts.map((alert) => alert.message).join('; ')}`
-        report.error = new EmitOptimizerError('EO_ALERT', `${fired} (outDir: ${outDir}). The output was committed; raise the threshold in \`alerts\` or fix the cause.`)
+        const fired = `${alerts.length === 1 ? 'an alert' : `${alerts.length} alerts`} fired ` +
+          `with failOnAlert set: ${alerts.map((alert) => alert.message).join('; ')}`
+        report.error = new EmitOptimizerError(
+          'EO_ALERT',
+          `${fired} (outDir: ${outDir}). The output was committed; raise the threshold in \`alerts\` or fix the cause.`,
+        )
       }
     } catch (error) {
       // Only a required Pushgateway push throws (EO_PUSH_FAILED).
@@ -82,7 +87,14 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
     await options.onReport?.(report)
     return report
   }
-  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size, txId: tx.id })
+  const base = (): Omit<BuildReport, 'status'> => ({
+    bundler: ctx.bundler,
+    outDir,
+    startedAt,
+    durationMs: performance.now() - started,
+    captured: files.size,
+    txId: tx.id,
+  })
 
   return {
     outDir,

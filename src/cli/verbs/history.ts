@@ -24,11 +24,22 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         ctx.io.out(`${dir}: no build history recorded yet`)
         return 0
       }
-      const rows = [...view.versions].reverse().map((v) => [v.id === view.current ? '*' : ' ', v.id, formatTime(v.committedAt), v.bundler ?? '-', git(v), plural(v.files, 'file'), formatBytes(v.bytes)])
+      const rows = [...view.versions]
+        .reverse()
+        .map((v) => [
+          v.id === view.current ? '*' : ' ',
+          v.id,
+          formatTime(v.committedAt),
+          v.bundler ?? '-',
+          git(v),
+          plural(v.files, 'file'),
+          formatBytes(v.bytes),
+        ])
       const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
       ctx.io.out(`${dir}: ${plural(view.versions.length, 'version')}, newest first; * = what outDir holds`)
       for (const row of rows) ctx.io.out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '))
-      if (view.current !== null && !view.versions.some((v) => v.id === view.current)) ctx.io.out(`outDir holds version ${view.current}, which is no longer kept`)
+      if (view.current !== null && !view.versions.some((v) => v.id === view.current))
+        ctx.io.out(`outDir holds version ${view.current}, which is no longer kept`)
       return 0
     },
   },
@@ -46,7 +57,8 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
       ctx.io.out(`bundler    ${version.bundler ?? '-'}`)
       ctx.io.out(`git        ${git(version)}`)
       ctx.io.out(`files      ${files.length}, ${formatBytes(files.reduce((sum, [, file]) => sum + file.size, 0))}`)
-      for (const [rel, file] of files) ctx.io.out(`${file.mode.toString(8).padStart(4, '0')}  ${String(file.size).padStart(10)}  ${file.sha256.slice(0, 12)}  ${rel}`)
+      for (const [rel, file] of files)
+        ctx.io.out(`${file.mode.toString(8).padStart(4, '0')}  ${String(file.size).padStart(10)}  ${file.sha256.slice(0, 12)}  ${rel}`)
       return 0
     },
   },
@@ -59,9 +71,16 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         return 0
       }
       const sign = diff.bytesDelta >= 0 ? '+' : '-'
-      ctx.io.out(`${diff.from} → ${diff.to}: ${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged; ${sign}${formatBytes(Math.abs(diff.bytesDelta))}`)
+      ctx.io.out(
+        `${diff.from} → ${diff.to}: ${diff.added.length} added, ${diff.changed.length} changed, ` +
+          `${diff.removed.length} removed, ${diff.unchanged} unchanged; ${sign}${formatBytes(Math.abs(diff.bytesDelta))}`,
+      )
       for (const file of diff.added) ctx.io.out(`A ${file.path} (${formatBytes(file.size)})`)
-      for (const file of diff.changed) ctx.io.out(`M ${file.path} (${formatBytes(file.from.size)} → ${formatBytes(file.to.size)}${file.from.mode !== file.to.mode ? `, mode ${file.from.mode.toString(8)} → ${file.to.mode.toString(8)}` : ''})`)
+      for (const file of diff.changed)
+        ctx.io.out(
+          `M ${file.path} (${formatBytes(file.from.size)} → ` +
+            `${formatBytes(file.to.size)}${file.from.mode !== file.to.mode ? `, mode ${file.from.mode.toString(8)} → ${file.to.mode.toString(8)}` : ''})`,
+        )
       for (const file of diff.removed) ctx.io.out(`D ${file.path}`)
       return 0
     },
@@ -74,7 +93,10 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         printJson(ctx.io, result)
         return 0
       }
-      ctx.io.out(`gc: ${plural(result.objectsRemoved, 'unreferenced object')} (${formatBytes(result.bytesFreed)} freed), ${plural(result.versionsRemoved, 'unlisted version record')} and ${plural(result.tempsRemoved, 'temp file')} removed`)
+      ctx.io.out(
+        `gc: ${plural(result.objectsRemoved, 'unreferenced object')} (${formatBytes(result.bytesFreed)} freed), ` +
+          `${plural(result.versionsRemoved, 'unlisted version record')} and ${plural(result.tempsRemoved, 'temp file')} removed`,
+      )
       return 0
     },
   },
@@ -105,7 +127,11 @@ export const historyVerb: Verb = {
     const [name = 'list', ...args] = ctx.flags.positionals
     const sub = SUBCOMMANDS[name]
     if (!sub) throw new UsageError(`unknown history command "${name}"; use one of: ${Object.keys(SUBCOMMANDS).join(', ')}`)
-    if (args.length !== sub.args.length) throw new UsageError(`history ${name} takes ${sub.args.length === 0 ? 'no arguments' : sub.args.join(' ')}, got ${args.length === 0 ? 'none' : args.map((arg) => `'${arg}'`).join(' ')}`)
+    if (args.length !== sub.args.length)
+      throw new UsageError(
+        `history ${name} takes ${sub.args.length === 0 ? 'no arguments' : sub.args.join(' ')}, ` +
+          `got ${args.length === 0 ? 'none' : args.map((arg) => `'${arg}'`).join(' ')}`,
+      )
     return sub.run(ctx, args)
   },
 }

@@ -20,7 +20,8 @@ export const recoverVerb: Verb = {
     const dir = displayPath(result.outDir, ctx.cwd)
     const leftovers = `${plural(result.leftoversRemoved, 'leftover')} removed`
     if (result.action === 'rolled-back') ctx.io.out(`recovered ${dir}: rolled back interrupted commit ${result.txId} (${result.strategy}); ${leftovers}`)
-    else if (result.action === 'rolled-forward') ctx.io.out(`recovered ${dir}: completed interrupted commit ${result.txId} (${result.strategy}), which had passed its commit point; ${leftovers}`)
+    else if (result.action === 'rolled-forward')
+      ctx.io.out(`recovered ${dir}: completed interrupted commit ${result.txId} (${result.strategy}), which had passed its commit point; ${leftovers}`)
     else if (result.leftoversRemoved > 0) ctx.io.out(`recovered ${dir}: no interrupted commit; ${leftovers}`)
     else ctx.io.out(`${dir}: nothing to recover`)
     return 0

@@ -22,7 +22,10 @@ export const rollbackVerb: Verb = {
       return 0
     }
     const { written, deleted, unchanged } = result.stats
-    ctx.io.out(`rolled back ${displayPath(result.outDir, ctx.cwd)} to version ${result.to}${result.from ? ` (from ${result.from})` : ''}: ${written} written, ${deleted} deleted, ${unchanged} unchanged`)
+    ctx.io.out(
+      `rolled back ${displayPath(result.outDir, ctx.cwd)} to version ${result.to}${result.from ? ` (from ${result.from})` : ''}: ` +
+        `${written} written, ${deleted} deleted, ${unchanged} unchanged`,
+    )
     return 0
   },
 }

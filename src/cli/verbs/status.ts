@@ -20,7 +20,13 @@ export const statusVerb: Verb = {
       ['state dir', displayPath(result.stateDir, ctx.cwd)],
       ['last commit', c ? `${c.txId}, ${formatTime(c.committedAt)}, ${c.strategy}, ${plural(c.files, 'file')}, ${formatBytes(c.bytes)}` : 'none'],
       ['version', c?.version ? `${c.version} of the build history (emit-optimizer history list)` : 'none recorded'],
-      ['lock', lock ? `held by pid ${lock.pid} on ${lock.host} since ${formatTime(lock.startedAt)}; ${lock.alive ? 'alive' : 'stale: the holder is gone, the next build or recover takes it over'}` : 'free'],
+      [
+        'lock',
+        lock
+          ? `held by pid ${lock.pid} on ${lock.host} since ${formatTime(lock.startedAt)}; ` +
+            `${lock.alive ? 'alive' : 'stale: the holder is gone, the next build or recover takes it over'}`
+          : 'free',
+      ],
       ['journal', j ? `${j.state} commit ${j.txId} (${j.strategy}) by pid ${j.pid} since ${formatTime(j.createdAt)}; run "${recoverCommand(ctx)}"` : 'none'],
     ]
     const width = Math.max(...rows.map(([label]) => label.length))

@@ -10,7 +10,9 @@ export const verifyVerb: Verb = {
     out: OUT_FLAG,
     deep: { type: 'boolean', description: 're-hash every file (default: trust files whose size, mtime and inode match)' },
   },
-  details: 'Exit codes: 0 outDir matches the last commit; 1 drift or an interrupted commit pending; 2 no commit recorded, usage or engine error.\nLines: M modified, D missing, ? extra (not produced by the last commit).',
+  details:
+    'Exit codes: 0 outDir matches the last commit; 1 drift or an interrupted commit pending; ' +
+      '2 no commit recorded, usage or engine error.\nLines: M modified, D missing, ? extra (not produced by the last commit).',
   async run(ctx) {
     const result = await verify(outDir(ctx), { ...engineOptions(ctx), deep: ctx.flags.boolean('deep') })
     const code = result.noManifest ? 2 : result.ok ? 0 : 1
