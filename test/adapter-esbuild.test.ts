@@ -8,8 +8,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BuildReport } from '../src/plugin/report.js'
-import { unplugin } from '../src/unplugin.js'
+import type { BuildReport } from '../src/observe/types.js'
+import { unplugin } from '../src/adapters/unplugin.js'
 import { diffTrees, snapshot } from './support/tree.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/esbuild-app', import.meta.url))

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { rspack, type Compiler, type Configuration, type RspackPluginInstance, type Stats } from '@rspack/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import plugin from '../plugins/rspack.js'
-import type { Options } from '../src/plugin/options.js'
+import type { Options } from '../src/plugin/plugin-options.js'
 import { deletedFiles, fileStamps, reportQueue, tempApp, writtenFiles, type ReportQueue } from './support/bundler-app.js'
 import { diffTrees, snapshot } from './support/tree.js'
 

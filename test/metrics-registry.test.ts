@@ -3,8 +3,8 @@
  */
 import { register as globalRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { COMMIT_BUCKETS_SECONDS, createMetrics, WRITE_BUCKETS_SECONDS } from '../src/metrics/registry.js'
-import { metricsOf } from '../src/plugin/observe.js'
+import { createMetrics } from '../src/observe/metrics.js'
+import { COMMIT_BUCKETS_SECONDS, WRITE_BUCKETS_SECONDS } from '../src/observe/types.js'
 import { files, project, type Project } from './support/report-builds.js'
 
 const projects: Project[] = []
@@ -23,7 +23,7 @@ type Value = MetricValue<string> & { metricName?: string }
 type Metrics = Map<string, MetricObjectWithValues<Value>>
 
 async function read(p: Project): Promise<Metrics> {
-  const metrics = metricsOf(p.options, 'esbuild')
+  const metrics = p.instance.observer.metrics('esbuild')
   expect(metrics).toBeDefined()
   const json = await metrics!.registry.getMetricsAsJSON()
   return new Map(json.map((metric) => [metric.name, metric as MetricObjectWithValues<Value>]))
@@ -98,8 +98,8 @@ describe('metrics registry', () => {
     const b = start()
     await a.build(files(3))
     await b.build(files(2))
-    expect(metricsOf(a.options, 'esbuild')!.registry).not.toBe(metricsOf(b.options, 'esbuild')!.registry)
-    expect(metricsOf(a.options, 'esbuild')!.registry).not.toBe(globalRegistry)
+    expect(a.instance.observer.metrics('esbuild')!.registry).not.toBe(b.instance.observer.metrics('esbuild')!.registry)
+    expect(a.instance.observer.metrics('esbuild')!.registry).not.toBe(globalRegistry)
     expect(value(await read(a), 'emit_optimizer_writes_total', { status: 'written' })).toBe(3)
     expect(value(await read(b), 'emit_optimizer_writes_total', { status: 'written' })).toBe(2)
     expect((await globalRegistry.getMetricsAsJSON()).filter((metric) => metric.name.startsWith('emit_optimizer'))).toEqual([])
@@ -111,7 +111,7 @@ describe('metrics registry', () => {
     const p = start()
     await p.build(files(10))
     await p.fail(files(2))
-    const text = await metricsOf(p.options, 'esbuild')!.registry.metrics()
+    const text = await p.instance.observer.metrics('esbuild')!.registry.metrics()
     expect(text).not.toContain('assets/')
     expect(text).not.toContain(p.root)
     const allowed: Record<string, Set<string> | undefined> = {

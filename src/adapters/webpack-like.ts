@@ -75,7 +75,8 @@ export function escapeError(root: string, abs: string, call: string): EmitOptimi
   const rel = path.relative(root, abs).split(path.sep).join('/')
   return new EmitOptimizerError(
     'EO_PATH_ESCAPE',
-    `path escapes outDir: ${JSON.stringify(rel)} (output.path: ${root}; ${call} of ${abs}). Nothing was written there and the build is not committed. Emit files inside output.path, or set output.path to a directory that contains every output.`,
+    `path escapes outDir: ${JSON.stringify(rel)} (output.path: ${root}; ${call} of ${abs}). Nothing was written there and the build is not committed. ` +
+      `Emit files inside output.path, or set output.path to a directory that contains every output.`,
     { path: rel },
   )
 }
@@ -138,7 +139,15 @@ export class CaptureFs {
 
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
   begin(capture: () => OutputCapture, root: string, outDir: string): void {
-    this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set(), refused: new Map() }
+    this.session = {
+      capture,
+      root: path.resolve(root),
+      outDir: path.resolve(outDir),
+      files: new Map(),
+      deleted: new Set(),
+      dirs: new Set(),
+      refused: new Map(),
+    }
     this.dropping = undefined
   }
 

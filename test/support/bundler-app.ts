@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { BuildReport } from '../../src/plugin/report.js'
+import type { BuildReport } from '../../src/observe/types.js'
 
 /** A fresh copy of `test/fixtures/<name>` in a temp dir (so tests can run in parallel). */
 export function tempApp(name: string): string {

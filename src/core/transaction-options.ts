@@ -1,6 +1,5 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import type { Retention } from '../history/retention.js'
 import { nodeFs, type EngineFs } from './fs.js'
 
 export type Strategy = 'incremental' | 'swap' | 'symlink'
@@ -23,6 +22,13 @@ export interface HistoryOptions {
    * @default undefined (no age limit)
    */
   maxAgeDays?: number
+}
+
+/** `HistoryOptions` resolved: how many versions, and how old, the history keeps. */
+export interface Retention {
+  keep: number
+  /** Versions older than this many days are dropped too; null: no age limit. */
+  maxAgeDays: number | null
 }
 
 export interface TransactionOptions {
@@ -140,8 +146,21 @@ export interface ResolvedTransactionOptions {
   bundler: string | null
 }
 
-export const DEFAULT_ENTRY_PATTERNS = ['**/*.html', '**/*manifest*.json', '**/*.webmanifest', '**/sw.js', '**/service-worker.js', '**/_redirects', '**/_headers']
-export const DEFAULT_CODE_PATTERNS = ['**/*.{js,mjs,cjs,jsx,css,wasm}']
+/** The engine's defaults, in one place (the JSDoc `@default` above says the same for readers). */
+export const TRANSACTION_DEFAULTS = {
+  strategy: 'incremental',
+  durability: 'commit',
+  concurrency: 32,
+  clean: false,
+  publishOrder: {
+    entries: ['**/*.html', '**/*manifest*.json', '**/*.webmanifest', '**/sw.js', '**/service-worker.js', '**/_redirects', '**/_headers'],
+    code: ['**/*.{js,mjs,cjs,jsx,css,wasm}'],
+  },
+  lockTimeoutMs: 30_000,
+  allowDangerousOutDir: false,
+  checkDiskSpace: true,
+  history: { keep: 10 },
+} as const
 
 /** The default logger when no bundler logger is given. */
 export const stderrLogger: Logger = { warn: (message) => process.stderr.write(`${message}\n`) }
@@ -160,29 +179,36 @@ export function resolveTransactionOptions(options: TransactionOptions): Resolved
     throw new EmitOptimizerError('EO_INVALID_OPTION', 'outDir is required: pass the output directory, e.g. { outDir: "dist" }.')
   }
   const root = path.resolve(options.root ?? process.cwd())
-  const concurrency = options.concurrency ?? 32
+  const defaults = TRANSACTION_DEFAULTS
+  const concurrency = options.concurrency ?? defaults.concurrency
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid concurrency: ${JSON.stringify(options.concurrency)}. Use a positive integer (default 32).`)
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid concurrency: ${JSON.stringify(options.concurrency)}. Use a positive integer (default ${defaults.concurrency}).`,
+    )
   }
-  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+  const lockTimeoutMs = options.lockTimeoutMs ?? defaults.lockTimeoutMs
   if (!(lockTimeoutMs >= 0)) {
-    throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid lockTimeoutMs: ${JSON.stringify(options.lockTimeoutMs)}. Use a number of milliseconds ≥ 0 (default 30000).`)
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid lockTimeoutMs: ${JSON.stringify(options.lockTimeoutMs)}. Use a number of milliseconds ≥ 0 (default ${defaults.lockTimeoutMs}).`,
+    )
   }
   return {
     outDir: path.resolve(root, options.outDir),
     root,
-    strategy: oneOf('strategy', options.strategy, ['incremental', 'swap', 'symlink'], 'incremental'),
+    strategy: oneOf('strategy', options.strategy, ['incremental', 'swap', 'symlink'], defaults.strategy),
     stateDir: options.stateDir === undefined ? undefined : path.resolve(root, options.stateDir),
-    durability: oneOf('durability', options.durability, ['none', 'commit', 'full'], 'commit'),
+    durability: oneOf('durability', options.durability, ['none', 'commit', 'full'], defaults.durability),
     concurrency,
-    clean: options.clean ?? false,
+    clean: options.clean ?? defaults.clean,
     publishOrder: {
-      entries: options.publishOrder?.entries ?? DEFAULT_ENTRY_PATTERNS,
-      code: options.publishOrder?.code ?? DEFAULT_CODE_PATTERNS,
+      entries: options.publishOrder?.entries ?? [...defaults.publishOrder.entries],
+      code: options.publishOrder?.code ?? [...defaults.publishOrder.code],
     },
     lockTimeoutMs,
-    allowDangerousOutDir: options.allowDangerousOutDir ?? false,
-    checkDiskSpace: options.checkDiskSpace ?? true,
+    allowDangerousOutDir: options.allowDangerousOutDir ?? defaults.allowDangerousOutDir,
+    checkDiskSpace: options.checkDiskSpace ?? defaults.checkDiskSpace,
     logger: options.logger ?? stderrLogger,
     fs: options.fs ?? nodeFs,
     history: resolveHistory(options.history),
@@ -192,9 +218,19 @@ export function resolveTransactionOptions(options: TransactionOptions): Resolved
 
 function resolveHistory(history: TransactionOptions['history']): Retention | false {
   if (history === false) return false
-  const keep = history?.keep ?? 10
-  if (!Number.isInteger(keep) || keep < 1) throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.keep: ${JSON.stringify(history?.keep)}. Use a whole number of versions ≥ 1 (default 10), or history: false.`)
+  const keep = history?.keep ?? TRANSACTION_DEFAULTS.history.keep
+  if (!Number.isInteger(keep) || keep < 1) {
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid history.keep: ${JSON.stringify(history?.keep)}. ` +
+        `Use a whole number of versions ≥ 1 (default ${TRANSACTION_DEFAULTS.history.keep}), or history: false.`,
+    )
+  }
   const maxAgeDays = history?.maxAgeDays ?? null
-  if (maxAgeDays !== null && !(maxAgeDays > 0)) throw new EmitOptimizerError('EO_INVALID_OPTION', `invalid history.maxAgeDays: ${JSON.stringify(history?.maxAgeDays)}. Use a number of days > 0, or leave it unset for no age limit.`)
+  if (maxAgeDays !== null && !(maxAgeDays > 0))
+    throw new EmitOptimizerError(
+      'EO_INVALID_OPTION',
+      `invalid history.maxAgeDays: ${JSON.stringify(history?.maxAgeDays)}. Use a number of days > 0, or leave it unset for no age limit.`,
+    )
   return { keep, maxAgeDays }
 }

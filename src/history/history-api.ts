@@ -1,10 +1,11 @@
 import { EmitOptimizerError } from '../errors.js'
-import { locate, type InspectOptions } from '../core/inspect.js'
+import { locate, type InspectOptions } from '../core/verify-status.js'
 import { readManifest } from '../core/manifest.js'
-import type { Strategy } from '../core/options.js'
+import type { Strategy } from '../core/transaction-options.js'
 import { withRecoveredState, type RecoverOptions } from '../core/recover.js'
 import type { EngineFs } from '../core/fs.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
+import { historyObserver } from './history-observer.js'
 import { ownStore } from './record.js'
 import { collectGarbage, type GcResult } from './retention.js'
 import { readIndex, readVersion, rebuildIndex, writeIndex, type Version, type VersionFile, type VersionSummary } from './versions.js'
@@ -46,12 +47,25 @@ export async function listHistory(outDir: string, options: InspectOptions = {}):
  */
 export function resolveVersionRef(view: Pick<HistoryView, 'versions' | 'current' | 'outDir'>, ref: string): VersionSummary {
   const { versions, current } = view
-  const none = (why: string): EmitOptimizerError => new EmitOptimizerError('EO_HISTORY_NOT_FOUND', `${why} (outDir: ${view.outDir}). Run "emit-optimizer history list --out <dir>" to see the ${versions.length} kept version${versions.length === 1 ? '' : 's'}.`)
-  if (versions.length === 0) throw new EmitOptimizerError('EO_HISTORY_NOT_FOUND', `no build history is recorded for ${view.outDir}. Build with the plugin (history is on unless \`history: false\`) first.`, { path: view.outDir })
+  const none = (why: string): EmitOptimizerError =>
+    new EmitOptimizerError(
+      'EO_HISTORY_NOT_FOUND',
+      `${why} (outDir: ${view.outDir}). ` +
+        `Run "emit-optimizer history list --out <dir>" to see the ${versions.length} kept version${versions.length === 1 ? '' : 's'}.`,
+    )
+  if (versions.length === 0)
+    throw new EmitOptimizerError(
+      'EO_HISTORY_NOT_FOUND',
+      `no build history is recorded for ${view.outDir}. Build with the plugin (history is on unless \`history: false\`) first.`,
+      { path: view.outDir },
+    )
   if (ref === 'latest') return versions.at(-1)!
   if (ref === 'current' || ref === 'previous') {
     const at = versions.findIndex((v) => v.id === current)
-    if (at < 0) throw none(current === null ? 'outDir holds no recorded version (it was committed with history off)' : `outDir holds version ${current}, which is no longer kept`)
+    if (at < 0)
+      throw none(
+        current === null ? 'outDir holds no recorded version (it was committed with history off)' : `outDir holds version ${current}, which is no longer kept`,
+      )
     if (ref === 'current') return versions[at]!
     if (at === 0) throw none(`version ${current}, which outDir holds, is the oldest kept: there is no previous version`)
     return versions[at - 1]!
@@ -68,7 +82,13 @@ export function resolveVersionRef(view: Pick<HistoryView, 'versions' | 'current'
 export async function loadVersion(opened: OpenedHistory, ref: string): Promise<Version> {
   const summary = resolveVersionRef(opened, ref)
   const version = await readVersion(opened.efs, opened.paths, summary.id)
-  if (!version) throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the record of version ${summary.id} is missing: "${opened.paths.version(summary.id)}". Run "emit-optimizer history rebuild --out <dir>" to drop it from the index.`, { path: opened.paths.version(summary.id) })
+  if (!version)
+    throw new EmitOptimizerError(
+      'EO_HISTORY_CORRUPT',
+      `the record of version ${summary.id} is missing: "${opened.paths.version(summary.id)}". ` +
+        `Run "emit-optimizer history rebuild --out <dir>" to drop it from the index.`,
+      { path: opened.paths.version(summary.id) },
+    )
   return version
 }
 
@@ -113,7 +133,7 @@ export async function diffVersions(outDir: string, a: string, b: string, options
 
 /** Rebuilds the index from the version records (after it was lost, or a record deleted by hand). */
 export async function rebuildHistory(outDir: string, options: RecoverOptions = {}): Promise<{ versions: number }> {
-  const { value } = await withRecoveredState(outDir, options, async (ctx) => {
+  const { value } = await withRecoveredState(outDir, options, [historyObserver()], async (ctx) => {
     const paths = await ownStore(ctx)
     const index = await rebuildIndex(ctx.fs, paths)
     await writeIndex(ctx.fs, paths, index, ctx.fsync)
@@ -127,7 +147,7 @@ export async function rebuildHistory(outDir: string, options: RecoverOptions = {
  * between recording and listing), temp files. Holds the lock; recovers first.
  */
 export async function gcHistory(outDir: string, options: RecoverOptions = {}): Promise<GcResult> {
-  const { value } = await withRecoveredState(outDir, options, async (ctx) => {
+  const { value } = await withRecoveredState(outDir, options, [historyObserver()], async (ctx) => {
     const paths = await ownStore(ctx)
     const { index, rebuilt } = await readIndex(ctx.fs, paths)
     if (rebuilt) await writeIndex(ctx.fs, paths, index, ctx.fsync)

@@ -1,11 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { BuildReport, BundlerName } from '../plugin/report.js'
-import { writeErrors } from '../report/json.js'
-
-/** Per-file write latency buckets, 0.1 ms … 1 s (includes the inherited 0.001 … 1 s set). */
-export const WRITE_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
-/** Whole-commit buckets: the write buckets plus 2.5, 5 and 10 s. */
-export const COMMIT_BUCKETS_SECONDS = [...WRITE_BUCKETS_SECONDS, 2.5, 5, 10]
+import { writeErrors } from './report-json.js'
+import { COMMIT_BUCKETS_SECONDS, WRITE_BUCKETS_SECONDS, type BuildReport, type BundlerName } from './types.js'
 
 export interface BuildMetrics {
   /** Private to one plugin instance; never prom-client's global registry. */
@@ -25,16 +20,53 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
   const registry = new Registry()
   const common = ['bundler', 'project'] as const
   const registers = [registry]
-  const writes = new Counter({ name: 'emit_optimizer_writes_total', help: 'Files handled by commits, by outcome.', labelNames: [...common, 'status'], registers })
-  const writeDuration = new Histogram({ name: 'emit_optimizer_write_duration_seconds', help: 'Time to stage one written file.', labelNames: common, buckets: WRITE_BUCKETS_SECONDS, registers })
+  const writes = new Counter({
+    name: 'emit_optimizer_writes_total',
+    help: 'Files handled by commits, by outcome.',
+    labelNames: [...common, 'status'],
+    registers,
+  })
+  const writeDuration = new Histogram({
+    name: 'emit_optimizer_write_duration_seconds',
+    help: 'Time to stage one written file.',
+    labelNames: common,
+    buckets: WRITE_BUCKETS_SECONDS,
+    registers,
+  })
   const bytes = new Counter({ name: 'emit_optimizer_written_bytes_total', help: 'Bytes of the files written.', labelNames: common, registers })
   const fsOps = new Counter({ name: 'emit_optimizer_fs_operations_total', help: 'File system calls made by commits.', labelNames: common, registers })
   const transactions = new Counter({ name: 'emit_optimizer_transactions_total', help: 'Builds by outcome.', labelNames: [...common, 'outcome'], registers })
-  const commitDuration = new Histogram({ name: 'emit_optimizer_commit_duration_seconds', help: 'Time of one successful commit.', labelNames: common, buckets: COMMIT_BUCKETS_SECONDS, registers })
-  const lastSuccess = new Gauge({ name: 'emit_optimizer_last_success_timestamp_seconds', help: 'Unix time of the last committed build.', labelNames: common, registers })
-  const lastDuration = new Gauge({ name: 'emit_optimizer_last_build_duration_seconds', help: 'Duration of the last build from capture start to report.', labelNames: common, registers })
-  const lastFiles = new Gauge({ name: 'emit_optimizer_last_build_files', help: 'Files of the last build, by outcome.', labelNames: [...common, 'status'], registers })
-  const lastErrorRatio = new Gauge({ name: 'emit_optimizer_last_build_error_ratio', help: 'Failed writes over captured files in the last build.', labelNames: common, registers })
+  const commitDuration = new Histogram({
+    name: 'emit_optimizer_commit_duration_seconds',
+    help: 'Time of one successful commit.',
+    labelNames: common,
+    buckets: COMMIT_BUCKETS_SECONDS,
+    registers,
+  })
+  const lastSuccess = new Gauge({
+    name: 'emit_optimizer_last_success_timestamp_seconds',
+    help: 'Unix time of the last committed build.',
+    labelNames: common,
+    registers,
+  })
+  const lastDuration = new Gauge({
+    name: 'emit_optimizer_last_build_duration_seconds',
+    help: 'Duration of the last build from capture start to report.',
+    labelNames: common,
+    registers,
+  })
+  const lastFiles = new Gauge({
+    name: 'emit_optimizer_last_build_files',
+    help: 'Files of the last build, by outcome.',
+    labelNames: [...common, 'status'],
+    registers,
+  })
+  const lastErrorRatio = new Gauge({
+    name: 'emit_optimizer_last_build_error_ratio',
+    help: 'Failed writes over captured files in the last build.',
+    labelNames: common,
+    registers,
+  })
 
   // Every series exists from the start (at 0), so rate() and absent() work on the first push.
   for (const status of WRITE_STATUSES) writes.inc({ ...labels, status }, 0)

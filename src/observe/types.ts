@@ -1,5 +1,4 @@
 import type { CommitResult } from '../core/transaction.js'
-import type { Alert } from '../report/alerts.js'
 
 export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
 
@@ -33,26 +32,20 @@ export interface BuildReport {
   alerts?: Alert[]
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+/** One threshold crossed by a build. `rule` is stable: CI may match on it. */
+export interface Alert {
+  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback'
+  severity: 'warning' | 'critical'
+  /** Human text for the summary line, e.g. `error ratio 2.0 % > 1 %`. */
+  message: string
+  value: number
+  threshold: number
 }
 
-/** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MB · 41 ms · committed` */
-export function formatSummary(report: BuildReport): string {
-  return formatCounts(report) + formatAlerts(report.alerts ?? [])
-}
+/** File names inside the report dir. */
+export const REPORT_FILES = { json: 'latest.json', html: 'latest.html', history: 'history.ndjson' } as const
 
-function formatCounts(report: BuildReport): string {
-  const ms = `${Math.round(report.durationMs)} ms`
-  if (!report.result) return `emit-optimizer: ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
-  const { written, unchanged, deleted, bytesWritten } = report.result.stats
-  return `emit-optimizer: ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms} · ${report.status}`
-}
-
-/** ` · ⚠ 2 alerts: error ratio 2.0 % > 1 %; build rolled back` */
-function formatAlerts(alerts: readonly Alert[]): string {
-  if (alerts.length === 0) return ''
-  return ` · ⚠ ${alerts.length} alert${alerts.length === 1 ? '' : 's'}: ${alerts.map((alert) => alert.message).join('; ')}`
-}
+/** Per-file write latency buckets, 0.1 ms … 1 s (includes the inherited 0.001 … 1 s set). */
+export const WRITE_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+/** Whole-commit buckets: the write buckets plus 2.5, 5 and 10 s. */
+export const COMMIT_BUCKETS_SECONDS = [...WRITE_BUCKETS_SECONDS, 2.5, 5, 10]

@@ -1,6 +1,7 @@
-import { WRITE_BUCKETS_SECONDS } from '../metrics/registry.js'
-import type { HistoryEntry } from './history.js'
-import type { BuildSummary } from './json.js'
+import { formatBytes } from './format.js'
+import type { HistoryEntry } from './report-log.js'
+import type { BuildSummary } from './report-json.js'
+import { WRITE_BUCKETS_SECONDS } from './types.js'
 
 /**
  * `reports/latest.html`: one self-contained page. Inline CSS and SVG only; the CSP forbids every
@@ -20,12 +21,6 @@ export function escapeHtml(text: string): string {
 
 const fmt = (value: number | null, digits = 1, unit = ''): string => (value === null ? '–' : `${Number(value.toFixed(digits)).toLocaleString('en-US')}${unit}`)
 
-function bytes(value: number): string {
-  if (value < 1024) return `${value} B`
-  if (value < 1024 * 1024) return `${(value / 1024).toFixed(1)} kB`
-  return `${(value / 1024 / 1024).toFixed(1)} MB`
-}
-
 const W = 560
 const H = 180
 const PAD = { left: 44, right: 10, top: 12, bottom: 34 }
@@ -39,9 +34,19 @@ function barChart(id: string, title: string, bars: Array<{ label: string; value:
     const h = (bar.value / max) * plot
     const x = PAD.left + i * slot
     const y = PAD.top + plot - h
-    return `<g class="bar"><title>${escapeHtml(`${bar.label}: ${bar.value}`)}</title><rect x="${(x + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, slot - 4).toFixed(1)}" height="${h.toFixed(1)}" rx="2"/>${bar.value > 0 ? `<text class="count" x="${(x + slot / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}">${bar.value}</text>` : ''}<text class="tick" x="${(x + slot / 2).toFixed(1)}" y="${H - PAD.bottom + 14}">${escapeHtml(bar.label)}</text></g>`
+    const middle = (x + slot / 2).toFixed(1)
+    const rect = `<rect x="${(x + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, slot - 4).toFixed(1)}" height="${h.toFixed(1)}" rx="2"/>`
+    const count = bar.value > 0 ? `<text class="count" x="${middle}" y="${(y - 3).toFixed(1)}">${bar.value}</text>` : ''
+    const tick = `<text class="tick" x="${middle}" y="${H - PAD.bottom + 14}">${escapeHtml(bar.label)}</text>`
+    return `<g class="bar"><title>${escapeHtml(`${bar.label}: ${bar.value}`)}</title>${rect}${count}${tick}</g>`
   })
-  return `<svg id="${id}" class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${axes(max, '')}${rects.join('')}</svg>`
+  return chart(id, title, `${axes(max, '')}${rects.join('')}`)
+}
+
+/** One chart: an SVG of W × H with an accessible name. */
+function chart(id: string, title: string, body: string): string {
+  const size = `viewBox="0 0 ${W} ${H}" width="${W}" height="${H}"`
+  return `<svg id="${id}" class="chart" role="img" aria-label="${escapeHtml(title)}" ${size} xmlns="http://www.w3.org/2000/svg">${body}</svg>`
 }
 
 /** Line chart over the last builds, oldest left; one point per build with a tooltip. */
@@ -49,16 +54,29 @@ function lineChart(id: string, title: string, points: Array<{ label: string; val
   const max = Math.max(Number.EPSILON, ...points.map((point) => point.value))
   const plot = { w: W - PAD.left - PAD.right, h: H - PAD.top - PAD.bottom }
   const step = points.length > 1 ? plot.w / (points.length - 1) : 0
-  const xy = points.map((point, i) => ({ ...point, x: PAD.left + (points.length > 1 ? i * step : plot.w / 2), y: PAD.top + plot.h - (point.value / max) * plot.h }))
+  const xy = points.map((point, i) => ({
+    ...point,
+    x: PAD.left + (points.length > 1 ? i * step : plot.w / 2),
+    y: PAD.top + plot.h - (point.value / max) * plot.h,
+  }))
   const line = xy.length > 1 ? `<polyline points="${xy.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}"/>` : ''
-  const dots = xy.map((p) => `<circle class="point" cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="3"><title>${escapeHtml(`${p.label}: ${fmt(p.value, 2)}${unit}`)}</title></circle>`)
-  const label = `<text class="caption" x="${PAD.left}" y="${H - PAD.bottom + 14}">${points.length} build${points.length === 1 ? '' : 's'}, oldest left</text>`
-  return `<svg id="${id}" class="chart" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${axes(max, unit)}${line}${dots.join('')}${label}</svg>`
+  const dots = xy.map((p) => {
+    const tooltip = `<title>${escapeHtml(`${p.label}: ${fmt(p.value, 2)}${unit}`)}</title>`
+    return `<circle class="point" cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="3">${tooltip}</circle>`
+  })
+  const caption = `${points.length} build${points.length === 1 ? '' : 's'}, oldest left`
+  const label = `<text class="caption" x="${PAD.left}" y="${H - PAD.bottom + 14}">${caption}</text>`
+  return chart(id, title, `${axes(max, unit)}${line}${dots.join('')}${label}`)
 }
 
 function axes(max: number, unit: string): string {
   const bottom = H - PAD.bottom
-  return `<line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${bottom}"/><line class="axis" x1="${PAD.left}" y1="${bottom}" x2="${W - PAD.right}" y2="${bottom}"/><text class="y" x="${PAD.left - 4}" y="${PAD.top + 8}">${escapeHtml(fmt(max, max < 10 ? 2 : 0, unit))}</text><text class="y" x="${PAD.left - 4}" y="${bottom}">0</text>`
+  return [
+    `<line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${bottom}"/>`,
+    `<line class="axis" x1="${PAD.left}" y1="${bottom}" x2="${W - PAD.right}" y2="${bottom}"/>`,
+    `<text class="y" x="${PAD.left - 4}" y="${PAD.top + 8}">${escapeHtml(fmt(max, max < 10 ? 2 : 0, unit))}</text>`,
+    `<text class="y" x="${PAD.left - 4}" y="${bottom}">0</text>`,
+  ].join('')
 }
 
 /** Written files per latency bucket (not cumulative), labelled by upper bound. */
@@ -96,7 +114,7 @@ export function renderHtml(summary: BuildSummary, history: readonly HistoryEntry
     ['unchanged', String(s.files.unchanged)],
     ['deleted', String(s.files.deleted)],
     ['total in outDir', String(s.files.total)],
-    ['bytes written', bytes(s.bytes.written)],
+    ['bytes written', formatBytes(s.bytes.written)],
     ['build', fmt(s.build.durationMs, 0, ' ms')],
     ['fs ops (bundler alone ≈)', `${s.fsOps.performed} (${s.fsOps.bundlerAlone})`],
     ['write p50 / p95', `${fmt(s.writeLatencyMs.p50, 2)} / ${fmt(s.writeLatencyMs.p95, 2)} ms`],
@@ -105,11 +123,22 @@ export function renderHtml(summary: BuildSummary, history: readonly HistoryEntry
     ['error ratio', `${fmt(s.errors.ratio * 100, 2)} %`],
   ]
   const shown = s.changed.slice(0, HTML_FILE_ROWS)
-  const rows = shown.map((file) => `<tr class="file"><td><code>${escapeHtml(file.path)}</code></td><td>${file.status}</td><td class="num">${file.bytes}</td><td class="num">${fmt(file.durationMs, 2)}</td></tr>`)
+  const rows = shown.map((file) => {
+    const numbers = `<td class="num">${file.bytes}</td><td class="num">${fmt(file.durationMs, 2)}</td>`
+    return `<tr class="file"><td><code>${escapeHtml(file.path)}</code></td><td>${file.status}</td>${numbers}</tr>`
+  })
   const more = s.changed.length > shown.length ? `<p class="meta">… and ${s.changed.length - shown.length} more in latest.json</p>` : ''
-  const phases = s.phasesMs ? Object.entries(s.phasesMs).map(([phase, ms]) => `${escapeHtml(phase)} ${fmt(ms, 1)} ms`).join(' · ') : 'none (not committed)'
-  const alerts = s.alerts.length === 0 ? '<p id="alerts" class="meta">No alerts.</p>' : `<ul id="alerts" class="alerts">${s.alerts.map((alert) => `<li class="${alert.severity}">${escapeHtml(alert.message)}</li>`).join('')}</ul>`
+  const phases = s.phasesMs
+    ? Object.entries(s.phasesMs)
+        .map(([phase, ms]) => `${escapeHtml(phase)} ${fmt(ms, 1)} ms`)
+        .join(' · ')
+    : 'none (not committed)'
+  const alerts =
+    s.alerts.length === 0
+      ? '<p id="alerts" class="meta">No alerts.</p>'
+      : `<ul id="alerts" class="alerts">${s.alerts.map((alert) => `<li class="${alert.severity}">${escapeHtml(alert.message)}</li>`).join('')}</ul>`
   const title = `emit-optimizer report: ${s.project} (${s.bundler})`
+  const build = `build <code>${escapeHtml(s.build.id ?? '–')}</code> · ${escapeHtml(s.build.startedAt)} · ${escapeHtml(s.strategy)}`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -117,7 +146,7 @@ export function renderHtml(summary: BuildSummary, history: readonly HistoryEntry
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)} <span class="status ${s.status}">${s.status}</span></h1>
-<p class="meta">build <code>${escapeHtml(s.build.id ?? '–')}</code> · ${escapeHtml(s.build.startedAt)} · ${escapeHtml(s.strategy)} · outDir <code>${escapeHtml(s.outDir)}</code></p>
+<p class="meta">${build} · outDir <code>${escapeHtml(s.outDir)}</code></p>
 ${s.error ? `<p class="meta">error: <code>${escapeHtml(s.error.code ?? '')}</code> ${escapeHtml(s.error.message)}</p>` : ''}
 <div class="cards">${cards.map(([label, value]) => `<div class="card">${escapeHtml(label)}<b>${escapeHtml(value)}</b></div>`).join('')}</div>
 <h2>Alerts</h2>${alerts}

@@ -16,7 +16,7 @@
  */
 import type { Registry } from 'prom-client'
 import { EmitOptimizerError } from '../errors.js'
-import type { PushOptions } from '../plugin/options.js'
+import { OBSERVE_DEFAULTS, type PushOptions } from './observe-options.js'
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 
@@ -73,12 +73,13 @@ function resolveTarget(base: string, push: PushOptions, env: NodeJS.ProcessEnv):
   }
   if (headers.authorization) secrets.push(headers.authorization.slice(headers.authorization.indexOf(' ') + 1))
 
-  const job = push.job ?? env.EMIT_OPTIMIZER_PUSHGATEWAY_JOB ?? 'emit-optimizer'
+  const job = push.job ?? env.EMIT_OPTIMIZER_PUSHGATEWAY_JOB ?? OBSERVE_DEFAULTS.push.job
   if (job === '') throw new Error('the Pushgateway job name is empty')
   const grouping = { ...parseGrouping(env.EMIT_OPTIMIZER_PUSHGATEWAY_GROUPING ?? ''), ...push.grouping }
   let path = job.includes('/') ? `/metrics/job@base64/${Buffer.from(job, 'utf8').toString('base64url')}` : `/metrics/job/${encodeURIComponent(job)}`
   for (const [name, value] of Object.entries(grouping)) {
-    if (!LABEL_NAME.test(name) || name === 'job') throw new Error(`invalid grouping label name "${name}" (Prometheus label names match [a-zA-Z_][a-zA-Z0-9_]* and "job" is the job)`)
+    if (!LABEL_NAME.test(name) || name === 'job')
+      throw new Error(`invalid grouping label name "${name}" (Prometheus label names match [a-zA-Z_][a-zA-Z0-9_]* and "job" is the job)`)
     path += encodeGroupingPair(name, value)
   }
   const shown = parsed.toString().replace(/\/+$/, '')
@@ -107,10 +108,15 @@ function describe(error: unknown, timeoutMs: number): string {
  * `EO_PUSH_FAILED` error when `push.required` is set. Resolves without doing anything when no
  * URL is configured.
  */
-export async function pushMetrics(registry: Registry, push: PushOptions, logger: { warn(message: string): void }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function pushMetrics(
+  registry: Registry,
+  push: PushOptions,
+  logger: { warn(message: string): void },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const base = push.url ?? env.EMIT_OPTIMIZER_PUSHGATEWAY_URL
   if (!base) return
-  const timeoutMs = push.timeoutMs ?? 5000
+  const timeoutMs = push.timeoutMs ?? OBSERVE_DEFAULTS.push.timeoutMs
   let target: Target | undefined
   try {
     target = resolveTarget(base, push, env)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import { oneOf, stderrLogger, type Durability, type Logger } from '../core/options.js'
+import { oneOf, stderrLogger, type Durability, type Logger } from '../core/transaction-options.js'
 import { CHECK_ENV } from './check.js'
 
 /** A formatter such as prettier, wrapped by the caller: `(code, path) => prettier.format(code, { filepath: path })`. */

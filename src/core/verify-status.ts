@@ -5,7 +5,7 @@ import { loadHasher } from './hash.js'
 import { readJournal } from './journal.js'
 import { readLock, type LockStatus } from './lock.js'
 import { readManifest } from './manifest.js'
-import { resolveTransactionOptions, type Strategy } from './options.js'
+import { resolveTransactionOptions, type Strategy } from './transaction-options.js'
 import { listTree } from './plan.js'
 import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
@@ -59,7 +59,12 @@ export interface StatusResult {
 
 /** outDir and its state files, resolved as a transaction would. */
 export async function locate(outDir: string, options: InspectOptions): Promise<{ outDir: string; efs: EngineFs; paths: ReturnType<typeof statePaths> }> {
-  const resolved = resolveTransactionOptions({ outDir, ...(options.root ? { root: options.root } : {}), ...(options.stateDir ? { stateDir: options.stateDir } : {}), fs: options.fs ?? nodeFs })
+  const resolved = resolveTransactionOptions({
+    outDir,
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    fs: options.fs ?? nodeFs,
+  })
   return { outDir: resolved.outDir, efs: resolved.fs, paths: statePaths(await resolveStateDir(resolved)) }
 }
 
@@ -68,7 +73,17 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
   const { outDir: dir, efs, paths } = await locate(outDir, options)
   const manifest = await readManifest(efs, paths.manifest)
   const pendingJournal = (await lstatOrUndefined(efs, paths.journal)) !== undefined
-  const result: VerifyResult = { outDir: dir, stateDir: paths.dir, noManifest: !manifest, ok: false, modified: [], missing: [], extra: [], hashed: 0, pendingJournal }
+  const result: VerifyResult = {
+    outDir: dir,
+    stateDir: paths.dir,
+    noManifest: !manifest,
+    ok: false,
+    modified: [],
+    missing: [],
+    extra: [],
+    hashed: 0,
+    pendingJournal,
+  }
   if (!manifest) return result
   result.txId = manifest.txId
   result.committedAt = manifest.committedAt
@@ -87,7 +102,11 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
     result.extra = tree.files.filter((rel) => !(rel in manifest.files))
   } catch (error) {
     if (errnoCode(error) === 'ENOTDIR') {
-      throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is not a directory: "${dir}". It was replaced after the last commit; remove it and build again.`, { path: dir, cause: error })
+      throw new EmitOptimizerError(
+        'EO_OUTDIR_INVALID',
+        `outDir is not a directory: "${dir}". It was replaced after the last commit; remove it and build again.`,
+        { path: dir, cause: error },
+      )
     }
     if (errnoCode(error) !== 'ENOENT') throw error
   }
@@ -104,7 +123,14 @@ export async function status(outDir: string, options: InspectOptions = {}): Prom
     outDir: dir,
     stateDir: paths.dir,
     lastCommit: manifest
-      ? { txId: manifest.txId, committedAt: manifest.committedAt, strategy: manifest.strategy, files: Object.keys(manifest.files).length, bytes: Object.values(manifest.files).reduce((sum, entry) => sum + entry.size, 0), version: manifest.version ?? null }
+      ? {
+          txId: manifest.txId,
+          committedAt: manifest.committedAt,
+          strategy: manifest.strategy,
+          files: Object.keys(manifest.files).length,
+          bytes: Object.values(manifest.files).reduce((sum, entry) => sum + entry.size, 0),
+          version: manifest.version ?? null,
+        }
       : null,
     lock: lock ?? null,
     journal: journal ? { state: journal.state, txId: journal.txId, strategy: journal.strategy, pid: journal.pid, createdAt: journal.createdAt } : null,

@@ -1,13 +1,9 @@
-import { OUT_FLAG, UsageError } from './args.js'
-import { displayPath, formatBytes, formatTime, plural } from './format.js'
-import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, type CommandContext, type Verb } from './verb.js'
-import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../history/inspect.js'
-import { rollback } from '../history/rollback.js'
-import type { VersionSummary } from '../history/versions.js'
-
-function warnings(ctx: CommandContext): { logger: { warn(message: string): void } } {
-  return { logger: { warn: (message) => ctx.io.err(message) } }
-}
+import { OUT_FLAG, UsageError } from '../args.js'
+import { displayPath, formatTime, plural } from '../format.js'
+import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, warnings, type CommandContext, type Verb } from '../verb.js'
+import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../../history/history-api.js'
+import { formatBytes } from '../../observe/format.js'
+import type { VersionSummary } from '../../history/versions.js'
 
 function git(version: Pick<VersionSummary, 'git'>): string {
   return version.git ? `${version.git.commit.slice(0, 10)}${version.git.branch ? ` (${version.git.branch})` : ''}` : '-'
@@ -28,11 +24,22 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         ctx.io.out(`${dir}: no build history recorded yet`)
         return 0
       }
-      const rows = [...view.versions].reverse().map((v) => [v.id === view.current ? '*' : ' ', v.id, formatTime(v.committedAt), v.bundler ?? '-', git(v), plural(v.files, 'file'), formatBytes(v.bytes)])
+      const rows = [...view.versions]
+        .reverse()
+        .map((v) => [
+          v.id === view.current ? '*' : ' ',
+          v.id,
+          formatTime(v.committedAt),
+          v.bundler ?? '-',
+          git(v),
+          plural(v.files, 'file'),
+          formatBytes(v.bytes),
+        ])
       const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
       ctx.io.out(`${dir}: ${plural(view.versions.length, 'version')}, newest first; * = what outDir holds`)
       for (const row of rows) ctx.io.out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '))
-      if (view.current !== null && !view.versions.some((v) => v.id === view.current)) ctx.io.out(`outDir holds version ${view.current}, which is no longer kept`)
+      if (view.current !== null && !view.versions.some((v) => v.id === view.current))
+        ctx.io.out(`outDir holds version ${view.current}, which is no longer kept`)
       return 0
     },
   },
@@ -50,7 +57,8 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
       ctx.io.out(`bundler    ${version.bundler ?? '-'}`)
       ctx.io.out(`git        ${git(version)}`)
       ctx.io.out(`files      ${files.length}, ${formatBytes(files.reduce((sum, [, file]) => sum + file.size, 0))}`)
-      for (const [rel, file] of files) ctx.io.out(`${file.mode.toString(8).padStart(4, '0')}  ${String(file.size).padStart(10)}  ${file.sha256.slice(0, 12)}  ${rel}`)
+      for (const [rel, file] of files)
+        ctx.io.out(`${file.mode.toString(8).padStart(4, '0')}  ${String(file.size).padStart(10)}  ${file.sha256.slice(0, 12)}  ${rel}`)
       return 0
     },
   },
@@ -63,9 +71,16 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         return 0
       }
       const sign = diff.bytesDelta >= 0 ? '+' : '-'
-      ctx.io.out(`${diff.from} → ${diff.to}: ${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.unchanged} unchanged; ${sign}${formatBytes(Math.abs(diff.bytesDelta))}`)
+      ctx.io.out(
+        `${diff.from} → ${diff.to}: ${diff.added.length} added, ${diff.changed.length} changed, ` +
+          `${diff.removed.length} removed, ${diff.unchanged} unchanged; ${sign}${formatBytes(Math.abs(diff.bytesDelta))}`,
+      )
       for (const file of diff.added) ctx.io.out(`A ${file.path} (${formatBytes(file.size)})`)
-      for (const file of diff.changed) ctx.io.out(`M ${file.path} (${formatBytes(file.from.size)} → ${formatBytes(file.to.size)}${file.from.mode !== file.to.mode ? `, mode ${file.from.mode.toString(8)} → ${file.to.mode.toString(8)}` : ''})`)
+      for (const file of diff.changed)
+        ctx.io.out(
+          `M ${file.path} (${formatBytes(file.from.size)} → ` +
+            `${formatBytes(file.to.size)}${file.from.mode !== file.to.mode ? `, mode ${file.from.mode.toString(8)} → ${file.to.mode.toString(8)}` : ''})`,
+        )
       for (const file of diff.removed) ctx.io.out(`D ${file.path}`)
       return 0
     },
@@ -78,7 +93,10 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
         printJson(ctx.io, result)
         return 0
       }
-      ctx.io.out(`gc: ${plural(result.objectsRemoved, 'unreferenced object')} (${formatBytes(result.bytesFreed)} freed), ${plural(result.versionsRemoved, 'unlisted version record')} and ${plural(result.tempsRemoved, 'temp file')} removed`)
+      ctx.io.out(
+        `gc: ${plural(result.objectsRemoved, 'unreferenced object')} (${formatBytes(result.bytesFreed)} freed), ` +
+          `${plural(result.versionsRemoved, 'unlisted version record')} and ${plural(result.tempsRemoved, 'temp file')} removed`,
+      )
       return 0
     },
   },
@@ -109,31 +127,11 @@ export const historyVerb: Verb = {
     const [name = 'list', ...args] = ctx.flags.positionals
     const sub = SUBCOMMANDS[name]
     if (!sub) throw new UsageError(`unknown history command "${name}"; use one of: ${Object.keys(SUBCOMMANDS).join(', ')}`)
-    if (args.length !== sub.args.length) throw new UsageError(`history ${name} takes ${sub.args.length === 0 ? 'no arguments' : sub.args.join(' ')}, got ${args.length === 0 ? 'none' : args.map((arg) => `'${arg}'`).join(' ')}`)
+    if (args.length !== sub.args.length)
+      throw new UsageError(
+        `history ${name} takes ${sub.args.length === 0 ? 'no arguments' : sub.args.join(' ')}, ` +
+          `got ${args.length === 0 ? 'none' : args.map((arg) => `'${arg}'`).join(' ')}`,
+      )
     return sub.run(ctx, args)
-  },
-}
-
-export const rollbackVerb: Verb = {
-  name: 'rollback',
-  summary: 'restore outDir to a recorded version (default: the previous one) as one transaction',
-  positionals: '[<id>]',
-  flags: { out: OUT_FLAG, 'lock-timeout': LOCK_TIMEOUT_FLAG },
-  details: [
-    'The version is named by its id, a unique prefix of it, latest or previous (the default).',
-    'Only files that differ are rewritten; files the version lacks are deleted; every stored file is verified (sha256) first.',
-    'Exit codes: 0 restored; 2 unknown version (EO_HISTORY_NOT_FOUND), damaged store (EO_HISTORY_CORRUPT), EO_LOCKED, usage or engine error.',
-  ].join('\n'),
-  async run(ctx) {
-    const [to, ...extra] = ctx.flags.positionals
-    if (extra.length > 0) throw new UsageError(`rollback takes at most one version, got ${ctx.flags.positionals.map((arg) => `'${arg}'`).join(' ')}`)
-    const result = await rollback(outDir(ctx), { ...engineOptions(ctx), ...lockTimeout(ctx), ...warnings(ctx), ...(to === undefined ? {} : { to }) })
-    if (ctx.flags.boolean('json')) {
-      printJson(ctx.io, result)
-      return 0
-    }
-    const { written, deleted, unchanged } = result.stats
-    ctx.io.out(`rolled back ${displayPath(result.outDir, ctx.cwd)} to version ${result.to}${result.from ? ` (from ${result.from})` : ''}: ${written} written, ${deleted} deleted, ${unchanged} unchanged`)
-    return 0
   },
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import { writeStateFile } from '../core/state-file.js'
-import type { BuildSummary } from './json.js'
+import type { BuildSummary } from './report-json.js'
 
 /**
  * `history.ndjson`: one line per build, oldest first. Appending is one `appendFile` of one line;
@@ -91,7 +91,11 @@ async function readText(file: string): Promise<string> {
 }
 
 function warnCorrupt(file: string, lines: number[], warn: (message: string) => void): void {
-  if (lines.length > 0) warn(`[emit-optimizer] skipped ${lines.length} unreadable line${lines.length === 1 ? '' : 's'} (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''}) in "${file}"; they are dropped at the next pruning.`)
+  if (lines.length > 0)
+    warn(
+      `[emit-optimizer] skipped ${lines.length} unreadable line${lines.length === 1 ? '' : 's'} ` +
+        `(${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''}) in "${file}"; they are dropped at the next pruning.`,
+    )
 }
 
 /** The entries of a history file, oldest first; unreadable lines are skipped with a warning. */
@@ -105,7 +109,11 @@ export async function readHistory(file: string, warn: (message: string) => void)
  * Adds `entry` and drops entries older than `retentionDays` before `now`. Returns the kept
  * entries (the new one last) so the caller can draw the trend without reading the file again.
  */
-export async function appendHistory(file: string, entry: HistoryEntry, options: { retentionDays: number; now?: number; warn: (message: string) => void }): Promise<HistoryEntry[]> {
+export async function appendHistory(
+  file: string,
+  entry: HistoryEntry,
+  options: { retentionDays: number; now?: number; warn: (message: string) => void },
+): Promise<HistoryEntry[]> {
   // A symlink planted at the history's path is replaced, never read or appended through.
   const planted = (await fs.lstat(file).catch(() => undefined))?.isSymbolicLink() === true
   const parsed = parse(planted ? '' : await readText(file))

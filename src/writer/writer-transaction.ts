@@ -6,9 +6,10 @@ import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { assertSafeOutDir, normalizeOutputPath } from '../core/guard.js'
 import { hashContents } from '../core/hash.js'
 import { acquireLock } from '../core/lock.js'
-import { recover } from '../core/recover.js'
+import { recoverOutDir } from '../core/recover.js'
 import { siblingStateDir, statePaths } from '../core/state-dir.js'
-import { createTransaction, type Edit, type Transaction } from '../core/transaction.js'
+import { resolveTransactionOptions, TRANSACTION_DEFAULTS } from '../core/transaction-options.js'
+import { openTransaction, type Edit, type Transaction } from '../core/transaction.js'
 import { isTempFile } from './atomic-write.js'
 import type { Coalescer } from './coalesce.js'
 import { applyEdits, type EditResult } from './edit.js'
@@ -53,10 +54,9 @@ export interface TransactionResult {
 }
 
 const DEFAULT_KEEP = ['**/.gitignore', '**/.gitkeep']
-/** The writer lock is held for the whole commit; a commit of generated files takes well under this. */
-const LOCK_TIMEOUT_MS = 30_000
 
-type Entry = { kind: 'write'; seq: number; target: Target; content: string | Uint8Array; options: WriteFileOptions } | { kind: 'delete'; seq: number; target: Target }
+type Entry =
+  { kind: 'write'; seq: number; target: Target; content: string | Uint8Array; options: WriteFileOptions } | { kind: 'delete'; seq: number; target: Target }
 
 /**
  * Runs `fn`, then publishes everything it wrote as one engine transaction: all files or none,
@@ -65,11 +65,20 @@ type Entry = { kind: 'write'; seq: number; target: Target; content: string | Uin
  * stale" rule never deletes what an earlier transaction wrote; a writer lock serialises
  * processes, and leftovers of a crashed commit are recovered by the next transaction.
  */
-export async function runTransaction(state: WriterState, coalescer: Coalescer<QueuedWrite, WriteResult>, fn: (tx: WriterTransaction) => unknown, options: TransactionRunOptions = {}): Promise<TransactionResult> {
+export async function runTransaction(
+  state: WriterState,
+  coalescer: Coalescer<QueuedWrite, WriteResult>,
+  fn: (tx: WriterTransaction) => unknown,
+  options: TransactionRunOptions = {},
+): Promise<TransactionResult> {
   const entries = new Map<string, Entry>()
   let open = true
   const assertOpen = (): void => {
-    if (!open) throw new EmitOptimizerError('EO_TX_CLOSED', `a writer transaction on ${state.opts.root} was used after its callback returned. Do all writes inside the callback (and await them).`)
+    if (!open)
+      throw new EmitOptimizerError(
+        'EO_TX_CLOSED',
+        `a writer transaction on ${state.opts.root} was used after its callback returned. Do all writes inside the callback (and await them).`,
+      )
   }
   const tx: WriterTransaction = {
     write(file, content, writeOptions = {}) {
@@ -86,13 +95,23 @@ export async function runTransaction(state: WriterState, coalescer: Coalescer<Qu
       assertOpen()
       const target = state.target(file)
       const entry = entries.get(target.rel)
-      if (entry?.kind === 'delete') throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${target.rel}": it was deleted earlier in this transaction (root: ${state.opts.root}). Write its content instead.`, { path: target.rel })
+      if (entry?.kind === 'delete')
+        throw new EmitOptimizerError(
+          'EO_EDIT_FAILED',
+          `cannot edit "${target.rel}": it was deleted earlier in this transaction (root: ${state.opts.root}). Write its content instead.`,
+          { path: target.rel },
+        )
       let original: string
       if (entry) original = typeof entry.content === 'string' ? entry.content : Buffer.from(entry.content).toString('utf8')
       else {
         await state.confine(target)
         const current = state.inspect(target)
-        if (!current.isFile) throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${target.rel}": the file does not exist (root: ${state.opts.root}) and was not written in this transaction. Write it first.`, { path: target.rel })
+        if (!current.isFile)
+          throw new EmitOptimizerError(
+            'EO_EDIT_FAILED',
+            `cannot edit "${target.rel}": the file does not exist (root: ${state.opts.root}) and was not written in this transaction. Write it first.`,
+            { path: target.rel },
+          )
         original = current.bytes().toString('utf8')
       }
       const result = applyEdits(target.rel, original, Array.isArray(edits) ? edits : [edits])
@@ -163,7 +182,12 @@ export async function runTransaction(state: WriterState, coalescer: Coalescer<Qu
 }
 
 /** Adds the build's transaction the files (all of them: the build's output must contain them, changed or not). */
-function joinBuild(state: WriterState, build: Transaction, writes: Array<{ target: Target; bytes: Buffer; mode: number | undefined }>, deletes: Target[]): void {
+function joinBuild(
+  state: WriterState,
+  build: Transaction,
+  writes: Array<{ target: Target; bytes: Buffer; mode: number | undefined }>,
+  deletes: Target[],
+): void {
   const inBuild = (target: Target): string => normalizeOutputPath(path.relative(build.outDir, target.abs).split(path.sep).join('/'), build.outDir)
   // Every path is checked against the build's outDir before the first one is added.
   const paths = new Map([...writes.map((write) => write.target), ...deletes].map((target) => [target.rel, inBuild(target)]))
@@ -182,7 +206,11 @@ async function addStaleDeletes(state: WriterState, entries: Map<string, Entry>, 
     const produced = [...entries.values()].some((entry) => entry.kind === 'write' && entry.target.rel.startsWith(prefix))
     const existing = listFiles(target.abs).map((file) => `${prefix}${file}`)
     if (!produced) {
-      if (existing.length > 0) state.opts.logger.warn(`[emit-optimizer] not cleaning "${target.rel}": this transaction wrote nothing into it, so its ${existing.length} file(s) are kept (a run that produced nothing never deletes). Root: ${state.opts.root}.`)
+      if (existing.length > 0)
+        state.opts.logger.warn(
+          `[emit-optimizer] not cleaning "${target.rel}": this transaction wrote nothing into it, ` +
+            `so its ${existing.length} file(s) are kept (a run that produced nothing never deletes). Root: ${state.opts.root}.`,
+        )
       continue
     }
     for (const rel of existing) {
@@ -229,13 +257,15 @@ function deviceOf(target: string): number {
 async function commit(state: WriterState, writes: Array<{ target: Target; bytes: Buffer; mode: number | undefined }>, deletes: Target[]): Promise<void> {
   const { root, durability, logger } = state.opts
   const base = stateBase(state)
-  const lock = await acquireLock(path.join(base, 'lock'), { timeoutMs: LOCK_TIMEOUT_MS, outDir: root })
+  // Held for the whole commit; a commit of generated files takes well under the engine's default wait.
+  const lock = await acquireLock(path.join(base, 'lock'), { timeoutMs: TRANSACTION_DEFAULTS.lockTimeoutMs, outDir: root })
   try {
     await recoverLeftovers(base, state)
     const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`)
     // allowDangerousOutDir: root is usually the project (and repository) root. The writer never
     // empties or swaps it; it deletes only the files named here, each confined by the guard.
-    const engine = createTransaction({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true, history: false })
+    // The engine without observers: generated files keep no build history.
+    const engine = openTransaction(resolveTransactionOptions({ outDir: root, root, stateDir, durability, logger, allowDangerousOutDir: true }))
     for (const write of writes) engine.write(write.target.rel, write.bytes, write.mode === undefined ? {} : { mode: write.mode })
     for (const target of deletes) engine.delete(target.rel)
     try {
@@ -254,7 +284,7 @@ async function recoverLeftovers(base: string, state: WriterState): Promise<void>
   for (const name of fs.readdirSync(base)) {
     if (!name.startsWith('tx-')) continue
     const stateDir = path.join(base, name)
-    await recover(state.opts.root, { root: state.opts.root, stateDir, logger: state.opts.logger, durability: state.opts.durability })
+    await recoverOutDir(state.opts.root, { root: state.opts.root, stateDir, logger: state.opts.logger, durability: state.opts.durability }, [])
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
 }

@@ -1,8 +1,7 @@
-import type { Strategy } from '../core/options.js'
+import type { Strategy } from '../core/transaction-options.js'
 import type { FileStatus } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
-import type { BuildReport, BundlerName } from '../plugin/report.js'
-import type { Alert } from './alerts.js'
+import type { Alert, BuildReport, BundlerName } from './types.js'
 
 /** Bumped on any incompatible change to `BuildSummary`; documented field by field in the README. */
 export const REPORT_SCHEMA_VERSION = 1
@@ -105,7 +104,11 @@ export function summarize(report: BuildReport, context: { project: string; strat
     errors: { count: errorCount, ratio: report.captured > 0 ? round(errorCount / report.captured, 6) : errorCount },
     phasesMs: stats ? Object.fromEntries(Object.entries(stats.phases).map(([phase, ms]) => [phase, round(ms)])) : null,
     alerts: context.alerts,
-    changed: (result?.files ?? []).flatMap((file) => (file.status === 'unchanged' ? [] : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }])),
+    changed: (result?.files ?? []).flatMap((file) =>
+      file.status === 'unchanged'
+        ? []
+        : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }],
+    ),
     error: describe(report.error),
   }
 }

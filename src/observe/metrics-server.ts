@@ -44,7 +44,13 @@ export async function serveMetrics(registry: Registry, serve: { port: number; ho
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      reject(new EmitOptimizerError('EO_SERVE_FAILED', `cannot serve /metrics on "${serve.host}:${serve.port}" (${error.code ?? error.message}). Pick another metrics.serve port, or 0 for any free one.`, { cause: error }))
+      reject(
+        new EmitOptimizerError(
+          'EO_SERVE_FAILED',
+          `cannot serve /metrics on "${serve.host}:${serve.port}" (${error.code ?? error.message}). Pick another metrics.serve port, or 0 for any free one.`,
+          { cause: error },
+        ),
+      )
     }
     server.once('error', onError)
     server.listen(serve.port, serve.host, () => {
@@ -55,7 +61,8 @@ export async function serveMetrics(registry: Registry, serve: { port: number; ho
   server.unref()
   // A listener-less 'error' after listening would crash the process; a metrics endpoint must not.
   server.on('error', (error) => logger.warn(`[emit-optimizer] /metrics server error: ${error.message}`))
-  if (!LOOPBACK.has(serve.host)) logger.warn(`[emit-optimizer] /metrics is listening on ${serve.host}, not loopback: anyone who can reach this port can read the build metrics.`)
+  if (!LOOPBACK.has(serve.host))
+    logger.warn(`[emit-optimizer] /metrics is listening on ${serve.host}, not loopback: anyone who can reach this port can read the build metrics.`)
 
   const onExit = () => {
     server.close()
