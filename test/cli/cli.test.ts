@@ -5,9 +5,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTransaction, type CommitResult, type StatusResult, type VerifyResult } from '../src/index.js'
+import { createTransaction, type CommitResult, type StatusResult, type VerifyResult } from '../../src/index.js'
+import { killProcesses } from '../support/children.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 
 let tmp: string
@@ -20,12 +21,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-    }
-  }
+  await killProcesses(children)
   fs.rmSync(tmp, { recursive: true, force: true })
 })
 

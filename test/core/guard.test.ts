@@ -3,9 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { EmitOptimizerError } from '../src/errors.js'
-import { nodeFs, type EngineFs } from '../src/core/fs.js'
-import { assertConfined, assertSafeOutDir, normalizeOutputPath } from '../src/core/guard.js'
+import { EmitOptimizerError } from '../../src/errors.js'
+import { nodeFs, type EngineFs } from '../../src/core/fs.js'
+import { assertConfined, assertSafeOutDir, normalizeOutputPath } from '../../src/core/guard.js'
 
 const OUT = '/srv/app/dist'
 const PROPERTY = { numRuns: 500, seed: 42 }

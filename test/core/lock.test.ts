@@ -5,9 +5,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { EmitOptimizerError } from '../src/errors.js'
-import { nodeFs, type EngineFs } from '../src/core/fs.js'
-import { acquireLock, processStartTicks, readLock, type LockInfo } from '../src/core/lock.js'
+import { EmitOptimizerError } from '../../src/errors.js'
+import { nodeFs, type EngineFs } from '../../src/core/fs.js'
+import { acquireLock, processStartTicks, readLock, type LockInfo } from '../../src/core/lock.js'
+import { killProcesses } from '../support/children.js'
 
 let dir: string
 let lockPath: string
@@ -19,12 +20,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-    }
-  }
+  await killProcesses(children)
   fs.rmSync(dir, { recursive: true, force: true })
 })
 

@@ -2,10 +2,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTransaction, EmitOptimizerError, recover, verify, type Strategy, type TransactionOptions } from '../src/index.js'
-import { nodeFs, type EngineFs } from '../src/core/fs.js'
-import { defaultStateDir } from '../src/core/state-dir.js'
-import { listLitter } from './support/tree.js'
+import { createTransaction, EmitOptimizerError, recover, verify, type Strategy, type TransactionOptions } from '../../src/index.js'
+import { nodeFs, type EngineFs } from '../../src/core/fs.js'
+import { defaultStateDir } from '../../src/core/state-dir.js'
+import { listLitter } from '../support/tree.js'
 
 let root: string
 let outDir: string

@@ -3,9 +3,9 @@
  */
 import { register as globalRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { COMMIT_BUCKETS_SECONDS, createMetrics, WRITE_BUCKETS_SECONDS } from '../src/metrics/registry.js'
-import { metricsOf } from '../src/plugin/observe.js'
-import { files, project, type Project } from './support/report-builds.js'
+import { COMMIT_BUCKETS_SECONDS, createMetrics, WRITE_BUCKETS_SECONDS } from '../../src/metrics/registry.js'
+import { metricsOf } from '../../src/plugin/observe.js'
+import { files, project, type Project } from '../support/report-builds.js'
 
 const projects: Project[] = []
 afterEach(() => {

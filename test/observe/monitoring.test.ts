@@ -7,11 +7,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireBinary, skipReason } from './support/binaries.js'
+import { requireBinary, skipReason } from '../support/binaries.js'
 
 const PROMTOOL = '/usr/bin/promtool'
 const hasPromtool = requireBinary('promtool', PROMTOOL)
-const monitoring = path.resolve(import.meta.dirname, '..', 'monitoring')
+const monitoring = path.resolve(import.meta.dirname, '..', '..', 'monitoring')
 const script = path.join(monitoring, 'extract-dashboard-rules.mjs')
 
 function run(command: string, args: string[]): { status: number | null; output: string } {

@@ -5,12 +5,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli/run.js'
-import { isEmitOptimizerError } from '../src/errors.js'
-import { evaluateAlerts } from '../src/report/alerts.js'
-import { appendHistory, readHistory, type HistoryEntry } from '../src/report/history.js'
-import { BUNDLER_OPS_PER_FILE, percentile, type BuildSummary } from '../src/report/json.js'
-import { files, project, type Project } from './support/report-builds.js'
+import { runCli } from '../../src/cli/run.js'
+import { isEmitOptimizerError } from '../../src/errors.js'
+import { evaluateAlerts } from '../../src/report/alerts.js'
+import { appendHistory, readHistory, type HistoryEntry } from '../../src/report/history.js'
+import { BUNDLER_OPS_PER_FILE, percentile, type BuildSummary } from '../../src/report/json.js'
+import { files, project, type Project } from '../support/report-builds.js'
 
 const projects: Project[] = []
 afterEach(() => {

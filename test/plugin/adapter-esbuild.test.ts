@@ -3,28 +3,19 @@
  * code splitting with a dynamic import, CSS, an SVG through the file loader), each in a temp copy.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BuildReport } from '../src/plugin/report.js'
-import { unplugin } from '../src/unplugin.js'
-import { diffTrees, snapshot } from './support/tree.js'
+import type { BuildReport } from '../../src/plugin/report.js'
+import { unplugin } from '../../src/unplugin.js'
+import { cleanup, fileStamps, tempApp } from '../support/bundler-app.js'
+import { diffTrees, snapshot } from '../support/tree.js'
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/esbuild-app', import.meta.url))
 const temps: string[] = []
 
-afterEach(() => {
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => cleanup(temps))
 
-function copyFixture(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-esbuild-'))
-  temps.push(dir)
-  fs.cpSync(FIXTURE, dir, { recursive: true })
-  return dir
-}
+const copyFixture = (): string => tempApp('esbuild-app', temps)
 
 interface Setup {
   plugin?: boolean
@@ -69,16 +60,6 @@ function options(dir: string, setup: Setup = {}): esbuild.BuildOptions {
 const build = (dir: string, setup: Setup = {}): Promise<esbuild.BuildResult> => esbuild.build(options(dir, setup))
 const dist = (dir: string): string => path.join(dir, 'dist')
 
-/** path → "mtime/inode" of every file under dir. */
-function identities(dir: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const rel of snapshot(dir).keys()) {
-    const stats = fs.statSync(path.join(dir, rel))
-    out.set(rel, `${stats.mtimeMs}/${stats.ino}`)
-  }
-  return out
-}
-
 const editChart = (dir: string, body = "values.join(' | ')"): void => fs.writeFileSync(path.join(dir, 'src/chart.js'), `export function drawChart(values) {\n  return ${body}\n}\n`)
 
 describe('esbuild adapter', () => {
@@ -102,11 +83,11 @@ describe('esbuild adapter', () => {
   it('writes nothing on a second build without changes (mtimes and inodes kept)', async () => {
     const dir = copyFixture()
     await build(dir)
-    const before = identities(dist(dir))
+    const before = fileStamps(dist(dir))
     const reports: BuildReport[] = []
     await build(dir, { reports })
     expect(reports[0]?.result?.stats.written).toBe(0)
-    expect(identities(dist(dir))).toEqual(before)
+    expect(fileStamps(dist(dir))).toEqual(before)
   })
 
   it('writes only the affected files after a change and deletes stale ones', async () => {
@@ -114,7 +95,7 @@ describe('esbuild adapter', () => {
     const native = copyFixture()
     await build(dir)
     const before = snapshot(dist(dir))
-    const ids = identities(dist(dir))
+    const ids = fileStamps(dist(dir))
     editChart(dir)
     editChart(native)
     const reports: BuildReport[] = []
@@ -129,7 +110,7 @@ describe('esbuild adapter', () => {
     expect(stale.length).toBeGreaterThan(0)
     expect(reports[0]?.result?.stats).toMatchObject({ written: changed.length, deleted: stale.length })
     expect(changed.length).toBeLessThan(after.size / 2)
-    const now = identities(dist(dir))
+    const now = fileStamps(dist(dir))
     for (const [file, identity] of ids) if (!changed.includes(file) && !stale.includes(file)) expect(now.get(file), file).toBe(identity)
   })
 
@@ -188,12 +169,12 @@ describe('esbuild adapter', () => {
     try {
       await ctx.watch()
       expect((await reports.next()).status).toBe('committed')
-      const ids = identities(dist(dir))
+      const ids = fileStamps(dist(dir))
 
       // No change: a rebuild writes nothing.
       await ctx.rebuild()
       expect((await reports.next()).result?.stats.written).toBe(0)
-      expect(identities(dist(dir))).toEqual(ids)
+      expect(fileStamps(dist(dir))).toEqual(ids)
 
       // A change: only the affected files, stale ones deleted.
       editChart(dir)

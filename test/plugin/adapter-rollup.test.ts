@@ -3,28 +3,21 @@
  * a CSS asset, three outputs: ESM + CJS sharing dist/, ESM in lib/), each in a temp copy.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { rollup, watch, type OutputOptions, type Plugin, type RollupOptions, type RollupWatcher, type RollupWatcherEvent } from 'rollup'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BuildReport } from '../src/plugin/report.js'
-import { unplugin } from '../src/unplugin.js'
-import { diffTrees, snapshot, type Tree } from './support/tree.js'
+import type { BuildReport } from '../../src/plugin/report.js'
+import { unplugin } from '../../src/unplugin.js'
+import { cleanup, fileStamps, tempApp } from '../support/bundler-app.js'
+import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/rollup-app', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('../fixtures/rollup-app', import.meta.url))
 const temps: string[] = []
 
-afterEach(() => {
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => cleanup(temps))
 
-function copyFixture(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-rollup-'))
-  temps.push(dir)
-  fs.cpSync(FIXTURE, dir, { recursive: true })
-  return dir
-}
+const copyFixture = (): string => tempApp('rollup-app', temps)
 
 /** Collects `import './x.css'` and emits them as one hashed asset, like a CSS plugin would. */
 function cssAsset(): Plugin {
@@ -83,16 +76,6 @@ function expectSameTrees(actual: { dist: Tree; lib: Tree }, expected: { dist: Tr
   expect(diffTrees(actual.lib, expected.lib)).toEqual([])
 }
 
-/** path → "mtime/inode" of every file under dir. */
-function identities(dir: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const rel of snapshot(dir).keys()) {
-    const stats = fs.statSync(path.join(dir, rel))
-    out.set(rel, `${stats.mtimeMs}/${stats.ino}`)
-  }
-  return out
-}
-
 const editChart = (dir: string): void => fs.writeFileSync(path.join(dir, 'src/chart.js'), "export function drawChart(values) {\n  return values.join(' | ')\n}\n")
 
 describe('rollup adapter', () => {
@@ -129,12 +112,12 @@ describe('rollup adapter', () => {
   it('writes nothing on a second build without changes (mtimes and inodes kept)', async () => {
     const dir = copyFixture()
     await build(dir)
-    const before = { dist: identities(path.join(dir, 'dist')), lib: identities(path.join(dir, 'lib')) }
+    const before = { dist: fileStamps(path.join(dir, 'dist')), lib: fileStamps(path.join(dir, 'lib')) }
     const reports: BuildReport[] = []
     await build(dir, { reports })
     expect(reports.map((report) => report.result?.stats.written)).toEqual([0, 0])
-    expect(identities(path.join(dir, 'dist'))).toEqual(before.dist)
-    expect(identities(path.join(dir, 'lib'))).toEqual(before.lib)
+    expect(fileStamps(path.join(dir, 'dist'))).toEqual(before.dist)
+    expect(fileStamps(path.join(dir, 'lib'))).toEqual(before.lib)
   })
 
   it('writes only the affected files after a change and deletes stale ones', async () => {
@@ -142,7 +125,7 @@ describe('rollup adapter', () => {
     const native = copyFixture()
     await build(dir)
     const before = snapshot(path.join(dir, 'dist'))
-    const ids = identities(path.join(dir, 'dist'))
+    const ids = fileStamps(path.join(dir, 'dist'))
     editChart(dir)
     editChart(native)
     const reports: BuildReport[] = []
@@ -161,7 +144,7 @@ describe('rollup adapter', () => {
     expect(dist?.result?.stats.written).toBe(changed.length)
     expect(dist?.result?.stats.deleted).toBe(stale.length)
     expect(changed.length).toBeLessThan(after.size / 2)
-    const now = identities(path.join(dir, 'dist'))
+    const now = fileStamps(path.join(dir, 'dist'))
     for (const [file, identity] of ids) if (!changed.includes(file) && !stale.includes(file)) expect(now.get(file), file).toBe(identity)
   })
 
@@ -218,14 +201,14 @@ describe('rollup adapter', () => {
     try {
       await events.next('BUNDLE_END')
       const first = trees(dir)
-      const ids = identities(path.join(dir, 'dist'))
+      const ids = fileStamps(path.join(dir, 'dist'))
 
       // No change in content: the rebuild writes nothing.
       reports.length = 0
       fs.writeFileSync(path.join(dir, 'src/shared.js'), fs.readFileSync(path.join(dir, 'src/shared.js')))
       await events.next('BUNDLE_END')
       expect(reports.map((report) => report.result?.stats.written)).toEqual([0, 0])
-      expect(identities(path.join(dir, 'dist'))).toEqual(ids)
+      expect(fileStamps(path.join(dir, 'dist'))).toEqual(ids)
 
       // A change: only the affected files.
       reports.length = 0

@@ -1,57 +1,118 @@
+/**
+ * webpack 5 and Rspack adapters, one suite run against each: real `compiler.run()` and
+ * `compiler.watch()` builds of test/fixtures/webpack-rspack-app (a dynamic-import chunk, CSS, an
+ * svg asset, contenthash names) in temp copies.
+ */
 import fs from 'node:fs'
 import path from 'node:path'
+import { rspack, type Configuration as RspackConfiguration } from '@rspack/core'
 import webpack from 'webpack'
 import { afterAll, describe, expect, it } from 'vitest'
-import plugin from '../plugins/webpack.js'
-import type { Options } from '../src/plugin/options.js'
-import { deletedFiles, fileStamps, reportQueue, tempApp, writtenFiles, type ReportQueue } from './support/bundler-app.js'
-import { diffTrees, snapshot } from './support/tree.js'
+import rspackPlugin from '../../plugins/rspack.js'
+import webpackPlugin, { type Options } from '../../plugins/webpack.js'
+import { cleanup, deletedFiles, fileStamps, reportQueue, tempApp, writtenFiles, type ReportQueue } from '../support/bundler-app.js'
+import { diffTrees, snapshot } from '../support/tree.js'
 
-const temps: string[] = []
-afterAll(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
+/** The part of a compiler these tests drive; webpack's and Rspack's have the same shape. */
+interface Stats {
+  hasErrors(): boolean
+  toString(): string
+}
+interface Compiler {
+  run(callback: (error: Error | null, stats?: Stats) => void): void
+  watch(options: { aggregateTimeout: number }, handler: () => void): { close(callback: () => void): void }
+  close(callback: () => void): void
+}
 
-function app(): { dir: string; dist: string; queue: ReportQueue } {
-  const dir = tempApp('webpack-app')
-  temps.push(dir)
-  return { dir, dist: path.join(dir, 'dist'), queue: reportQueue() }
+interface Bundler {
+  name: string
+  compiler(config: object): Compiler
+  plugin(options: Options): unknown
+  /** How CSS is enabled: webpack's `experiments.css`, Rspack's `css/auto` rule. */
+  css: { experiments?: object; rules: object[] }
+  /** The compilation error a syntax error gives in production and in development mode. */
+  productionError: RegExp
+  developmentError: RegExp
+}
+
+const bundlers: Bundler[] = [
+  {
+    name: 'webpack',
+    compiler: (config) => webpack(config as webpack.Configuration) as unknown as Compiler,
+    plugin: webpackPlugin,
+    css: { experiments: { css: true }, rules: [] },
+    productionError: /settings\.js[\s\S]*(SyntaxError|Unexpected token)/,
+    developmentError: /settings\.js|Unexpected/,
+  },
+  {
+    name: 'Rspack',
+    compiler: (config) => rspack(config as RspackConfiguration) as unknown as Compiler,
+    plugin: rspackPlugin,
+    css: { rules: [{ test: /\.css$/, type: 'css/auto' }] },
+    productionError: /settings\.js[\s\S]*parse error/,
+    developmentError: /Module parse failed/,
+  },
+]
+
+/**
+ * The hooks a test plugin taps, typed once for both bundlers (`compiler.webpack` is Rspack's own
+ * namespace under Rspack).
+ */
+interface TestCompiler {
+  webpack: { Compilation: { PROCESS_ASSETS_STAGE_REPORT: number } }
+  hooks: {
+    thisCompilation: { tap(name: string, fn: (compilation: { hooks: { processAssets: { tap(options: { name: string; stage: number }, fn: () => void): void } } }) => void): void }
+    assetEmitted: { tapPromise(name: string, fn: (file: string) => Promise<void>): void }
+  }
+}
+interface TestPlugin {
+  apply(compiler: TestCompiler): void
 }
 
 interface BuildOptions {
   mode?: 'production' | 'development'
   clean?: boolean
-  plugins?: webpack.WebpackPluginInstance[]
+  plugins?: TestPlugin[]
   /** undefined: no emit-optimizer (the native build). */
   eo?: Options
 }
 
-function config(dir: string, options: BuildOptions): webpack.Configuration {
-  return {
-    mode: options.mode ?? 'production',
-    context: dir,
-    entry: './src/index.js',
-    devtool: false,
-    output: { path: path.join(dir, 'dist'), filename: '[name].[contenthash:8].js', clean: options.clean ?? false },
-    experiments: { css: true },
-    module: { rules: [{ test: /\.svg$/, type: 'asset/resource' }] },
-    infrastructureLogging: { level: 'none' },
-    plugins: [...(options.plugins ?? []), ...(options.eo ? [plugin({ summary: false, ...options.eo })] : [])],
-  }
-}
-
-/** One `compiler.run()`: resolves with the stats, rejects with a fatal error. */
-function build(dir: string, options: BuildOptions): Promise<webpack.Stats> {
-  const compiler = webpack(config(dir, options))
-  return new Promise((resolve, reject) => {
-    compiler.run((error, stats) => {
-      compiler.close(() => (error ? reject(error) : resolve(stats!)))
-    })
-  })
-}
-
 const write = (dir: string, file: string, text: string): void => fs.writeFileSync(path.join(dir, 'src', file), text)
 
-describe('webpack adapter', () => {
-  it('writes exactly what webpack alone writes (paths, bytes, modes)', async () => {
+const made: string[] = []
+afterAll(() => cleanup(made))
+
+describe.each(bundlers.map((bundler) => [bundler.name, bundler] as const))('%s adapter', (_name, bundler) => {
+  function app(): { dir: string; dist: string; queue: ReportQueue } {
+    const dir = tempApp('webpack-rspack-app', made)
+    return { dir, dist: path.join(dir, 'dist'), queue: reportQueue() }
+  }
+
+  function config(dir: string, options: BuildOptions): object {
+    return {
+      mode: options.mode ?? 'production',
+      context: dir,
+      entry: './src/index.js',
+      devtool: false,
+      output: { path: path.join(dir, 'dist'), filename: '[name].[contenthash:8].js', clean: options.clean ?? false },
+      ...(bundler.css.experiments ? { experiments: bundler.css.experiments } : {}),
+      module: { rules: [{ test: /\.svg$/, type: 'asset/resource' }, ...bundler.css.rules] },
+      infrastructureLogging: { level: 'none' },
+      plugins: [...(options.plugins ?? []), ...(options.eo ? [bundler.plugin({ summary: false, ...options.eo })] : [])],
+    }
+  }
+
+  /** One `compiler.run()`: resolves with the stats, rejects with a fatal error. */
+  function build(dir: string, options: BuildOptions): Promise<Stats> {
+    const compiler = bundler.compiler(config(dir, options))
+    return new Promise((resolve, reject) => {
+      compiler.run((error, stats) => {
+        compiler.close(() => (error ? reject(error) : resolve(stats!)))
+      })
+    })
+  }
+
+  it(`writes exactly what ${bundler.name} alone writes (paths, bytes, modes)`, async () => {
     const native = app()
     const ours = app()
     await build(native.dir, {})
@@ -97,7 +158,7 @@ describe('webpack adapter', () => {
     async function goodThenBad(options: BuildOptions, breakIt: (dir: string) => void) {
       const { dir, dist, queue } = app()
       fs.mkdirSync(dist)
-      fs.writeFileSync(path.join(dist, 'keep-me.txt'), 'not from webpack')
+      fs.writeFileSync(path.join(dist, 'keep-me.txt'), `not from ${bundler.name}`)
       await build(dir, { ...options, eo: { onReport: queue.onReport } })
       expect((await queue.next()).status).toBe('committed')
       const before = snapshot(dist)
@@ -113,15 +174,15 @@ describe('webpack adapter', () => {
     }
     const syntaxError = (dir: string): void => write(dir, 'settings.js', 'export const settings = {\n')
 
-    it('compilation error in production (webpack emits nothing)', async () => {
+    it(`compilation error in production (${bundler.name} emits nothing)`, async () => {
       const { outcome } = await goodThenBad({}, syntaxError)
-      expect(outcome.stats?.toString()).toMatch(/settings\.js[\s\S]*(SyntaxError|Unexpected token)/)
+      expect(outcome.stats?.toString()).toMatch(bundler.productionError)
     })
 
-    it('compilation error in development mode (webpack would emit anyway)', async () => {
+    it(`compilation error in development mode (${bundler.name} would emit anyway)`, async () => {
       const { outcome, report } = await goodThenBad({ mode: 'development' }, syntaxError)
       expect(outcome.stats?.hasErrors()).toBe(true)
-      expect(String(report.error)).toMatch(/settings\.js|Unexpected/)
+      expect(String(report.error)).toMatch(bundler.developmentError)
     })
 
     it('output.clean: true does not empty outDir before a failing build', async () => {
@@ -132,10 +193,10 @@ describe('webpack adapter', () => {
 
     it('an error in processAssets', async () => {
       let fail = false
-      const thrower: webpack.WebpackPluginInstance = {
+      const thrower: TestPlugin = {
         apply(compiler) {
           compiler.hooks.thisCompilation.tap('thrower', (compilation) => {
-            compilation.hooks.processAssets.tap({ name: 'thrower', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_REPORT }, () => {
+            compilation.hooks.processAssets.tap({ name: 'thrower', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_REPORT }, () => {
               if (fail) throw new Error('processAssets exploded')
             })
           })
@@ -150,7 +211,7 @@ describe('webpack adapter', () => {
 
     it('a failing write (assetEmitted) after part of the files were written', async () => {
       let fail = false
-      const failer: webpack.WebpackPluginInstance = {
+      const failer: TestPlugin = {
         apply(compiler) {
           compiler.hooks.assetEmitted.tapPromise('failer', async (file) => {
             if (fail && file.endsWith('.css')) throw new Error(`EIO: write failed: ${file}`)
@@ -190,8 +251,8 @@ describe('webpack adapter', () => {
 
   it('watch mode: each rebuild is one transaction (change, no change, broken, fixed)', async () => {
     const { dir, dist, queue } = app()
-    const compiler = webpack(config(dir, { mode: 'development', eo: { onReport: queue.onReport } }))
-    const watching = compiler.watch({ aggregateTimeout: 20 }, () => {})!
+    const compiler = bundler.compiler(config(dir, { mode: 'development', eo: { onReport: queue.onReport } }))
+    const watching = compiler.watch({ aggregateTimeout: 20 }, () => {})
     try {
       expect((await queue.next()).status).toBe('committed')
       const first = fileStamps(dist)

@@ -29,21 +29,21 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { build } from 'vite'
-import { readManifest } from '../src/core/manifest.js'
-import { nodeFs } from '../src/core/fs.js'
-import type { Durability, Strategy } from '../src/core/options.js'
-import { defaultStateDir } from '../src/core/state-dir.js'
-import { createWriter } from '../src/index.js'
-import { childScope, startChild, type LineChild } from './support/children.js'
-import { ownFile, sharedFile } from './support/concurrent-writes.js'
-import { commitSet, outputSets, type OutputSet } from './support/outputs.js'
-import { seeded, testSeed, type Rng } from './support/seeded.js'
-import { diffTrees, expectedTree, filesOnly, listLitter, snapshot } from './support/tree.js'
-import { stagingLeftovers, tempCopy } from './support/vite-rolldown.js'
+import { readManifest } from '../../src/core/manifest.js'
+import { nodeFs } from '../../src/core/fs.js'
+import type { Durability, Strategy } from '../../src/core/options.js'
+import { defaultStateDir } from '../../src/core/state-dir.js'
+import { createWriter } from '../../src/index.js'
+import { childScope, startChild, type LineChild } from '../support/children.js'
+import { ownFile, sharedFile } from '../support/concurrent-writes.js'
+import { commitSet, outputSets, type OutputSet } from '../support/outputs.js'
+import { seeded, testSeed, type Rng } from '../support/seeded.js'
+import { diffTrees, expectedTree, filesOnly, listLitter, snapshot } from '../support/tree.js'
+import { stagingLeftovers, tempApp } from '../support/bundler-app.js'
 
-const COMMIT_CHILD = fileURLToPath(new URL('./fixtures/concurrency-commit.mts', import.meta.url))
-const VITE_CHILD = fileURLToPath(new URL('./fixtures/concurrency-vite.mts', import.meta.url))
-const WRITER_CHILD = fileURLToPath(new URL('./fixtures/concurrency-writer.mts', import.meta.url))
+const COMMIT_CHILD = fileURLToPath(new URL('../fixtures/concurrency-commit.mts', import.meta.url))
+const VITE_CHILD = fileURLToPath(new URL('../fixtures/concurrency-vite.mts', import.meta.url))
+const WRITER_CHILD = fileURLToPath(new URL('../fixtures/concurrency-writer.mts', import.meta.url))
 const SEED = testSeed(0xc0c0a)
 const silent = { warn: () => {} }
 
@@ -233,7 +233,7 @@ describe('concurrent commits into one outDir', () => {
     const VARIANTS = ['red', 'green', 'blue']
     // The variant is compiled in (define): each has its own settings chunk, hashes and entry.
     const variantApp = (): string => {
-      const dir = tempCopy('vite-app', temps)
+      const dir = tempApp('vite-app', temps)
       fs.writeFileSync(path.join(dir, 'src/settings.js'), 'export const settings = { theme: __VARIANT__, version: 1 }\n')
       return dir
     }

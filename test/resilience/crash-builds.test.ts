@@ -24,13 +24,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { recover } from '../src/core/recover.js'
-import { appVersions, installPackage, makeApp, writeSources, type Bundler, type Sources } from './support/crash-apps.js'
-import { seeded, testSeed } from './support/seeded.js'
-import { diffTrees, equalTrees, listLitter, sha256, snapshot, type Tree } from './support/tree.js'
+import { recover } from '../../src/core/recover.js'
+import { appVersions, installPackage, makeApp, writeSources, type Bundler, type Sources } from '../support/crash-apps.js'
+import { seeded, testSeed } from '../support/seeded.js'
+import { diffTrees, equalTrees, listLitter, sha256, snapshot, type Tree } from '../support/tree.js'
 
-const CHILD = fileURLToPath(new URL('./fixtures/crash-build-child.mjs', import.meta.url))
-const DIST = fileURLToPath(new URL('../dist', import.meta.url))
+const CHILD = fileURLToPath(new URL('../fixtures/crash-build-child.mjs', import.meta.url))
+const DIST = fileURLToPath(new URL('../../dist', import.meta.url))
 const SEED = testSeed(0xb1d5)
 const BUNDLERS = ['vite', 'webpack'] as const satisfies readonly Bundler[]
 const PARALLEL = 2

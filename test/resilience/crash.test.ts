@@ -15,15 +15,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Strategy } from '../src/core/options.js'
-import { recover } from '../src/core/recover.js'
-import { defaultStateDir } from '../src/core/state-dir.js'
-import { commitSet, outputSets } from './support/outputs.js'
-import { seeded, testSeed } from './support/seeded.js'
-import { diffTrees, equalTrees, expectedTree, filesOnly, isLockDebris, listLitter, snapshot, type Tree } from './support/tree.js'
+import type { Strategy } from '../../src/core/options.js'
+import { recover } from '../../src/core/recover.js'
+import { defaultStateDir } from '../../src/core/state-dir.js'
+import { commitSet, outputSets } from '../support/outputs.js'
+import { seeded, testSeed } from '../support/seeded.js'
+import { diffTrees, equalTrees, expectedTree, filesOnly, isLockDebris, listLitter, snapshot, type Tree } from '../support/tree.js'
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/commit-child.mts', import.meta.url))
-const REPO = fileURLToPath(new URL('..', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('../fixtures/commit-child.mts', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const SEED = testSeed(0xc0ffee)
 const SETS_SEED = SEED ^ 0x5eed
 const sets = outputSets(SETS_SEED)

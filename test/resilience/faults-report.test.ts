@@ -6,22 +6,22 @@
  * outDir must be byte-identical to the previous build.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { rollup, type OutputOptions, type Plugin } from 'rollup'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { EmitOptimizerErrorCode } from '../src/errors.js'
-import type { BuildReport } from '../src/plugin/report.js'
-import { unplugin } from '../src/unplugin.js'
-import { injectedError, type FaultCode } from './support/faulty-fs.js'
-import { diffTrees, listLitter, snapshot } from './support/tree.js'
+import type { EmitOptimizerErrorCode } from '../../src/errors.js'
+import type { BuildReport } from '../../src/plugin/report.js'
+import { unplugin } from '../../src/unplugin.js'
+import { injectedError, type FaultCode } from '../support/faulty-fs.js'
+import { cleanup, tempApp } from '../support/bundler-app.js'
+import { diffTrees, listLitter, snapshot } from '../support/tree.js'
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/rollup-app', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('../fixtures/rollup-app', import.meta.url))
 const temps: string[] = []
 afterEach(() => {
   vi.restoreAllMocks()
-  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  cleanup(temps)
 })
 
 const CODES: Record<Exclude<FaultCode, 'EMFILE'>, EmitOptimizerErrorCode> = {
@@ -45,12 +45,7 @@ const PHASES = [
 
 type SyncFs = Record<(typeof PHASES)[number]['method'], (...args: unknown[]) => unknown>
 
-function app(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-faults-report-'))
-  temps.push(dir)
-  fs.cpSync(FIXTURE, dir, { recursive: true })
-  return dir
-}
+const app = (): string => tempApp('rollup-app', temps)
 
 async function build(dir: string): Promise<{ report: BuildReport; error: unknown }> {
   let report: BuildReport | undefined

@@ -19,22 +19,22 @@ import { rspack, type Compiler as RspackCompiler, type Stats as RspackStats } fr
 import { rollup, type Plugin as RollupPlugin } from 'rollup'
 import webpack from 'webpack'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Strategy } from '../src/core/options.js'
-import { createTransaction } from '../src/core/transaction.js'
-import { EmitOptimizerError, type EmitOptimizerErrorCode } from '../src/errors.js'
-import type { BuildReport } from '../src/plugin/report.js'
-import { unplugin } from '../src/unplugin.js'
-import { createWriter } from '../src/writer/writer.js'
-import { requireBinary, skipReason } from './support/binaries.js'
-import { reportQueue } from './support/bundler-app.js'
-import { commitSet, outputSets } from './support/outputs.js'
-import { testSeed } from './support/seeded.js'
-import { diffTrees, expectedTree, filesOnly, snapshot, type Tree } from './support/tree.js'
+import type { Strategy } from '../../src/core/options.js'
+import { createTransaction } from '../../src/core/transaction.js'
+import { EmitOptimizerError, type EmitOptimizerErrorCode } from '../../src/errors.js'
+import type { BuildReport } from '../../src/plugin/report.js'
+import { unplugin } from '../../src/unplugin.js'
+import { createWriter } from '../../src/writer/writer.js'
+import { requireBinary, skipReason } from '../support/binaries.js'
+import { reportQueue } from '../support/bundler-app.js'
+import { commitSet, outputSets } from '../support/outputs.js'
+import { testSeed } from '../support/seeded.js'
+import { diffTrees, expectedTree, filesOnly, snapshot, type Tree } from '../support/tree.js'
 
 const SEED = testSeed(6)
 const SETS = outputSets(SEED)
 const STRATEGIES: Strategy[] = ['incremental', 'swap', 'symlink']
-const FIXTURES = path.join(import.meta.dirname, 'fixtures')
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures')
 const VICTIM = 'outside: must never change\n'
 
 const temps: string[] = []
@@ -353,7 +353,7 @@ describe.each<Bundler>(['webpack', 'rspack'])('%s build through the plugin: writ
   let w: World
   beforeAll(async () => {
     w = world()
-    fs.cpSync(path.join(FIXTURES, `${bundler}-app`), w.app, { recursive: true })
+    fs.cpSync(path.join(FIXTURES, 'webpack-rspack-app'), w.app, { recursive: true })
     const first = await webpackLikeBuild(bundler, w, [])
     expect(first.errors).toEqual([])
     expect(first.report.status).toBe('committed')
@@ -392,7 +392,7 @@ describe.each<Bundler>(['webpack', 'rspack'])('%s build through the plugin: writ
 describe('webpack records', () => {
   it('legitimate writes outside output.path still happen: webpack records, written after the commit', async () => {
     const w = world()
-    fs.cpSync(path.join(FIXTURES, 'webpack-app'), w.app, { recursive: true })
+    fs.cpSync(path.join(FIXTURES, 'webpack-rspack-app'), w.app, { recursive: true })
     const records = path.join(w.app, 'records.json')
     const before = outsideView(w, ['app/records.json'])
     const outcome = await webpackLikeBuild('webpack', w, [], { recordsPath: records })
@@ -637,7 +637,7 @@ describe('file names carrying HTML: the report shows them as text', () => {
 
     // Rollup's report of a failed write does not carry our error; webpack's does.
     const wp = world()
-    fs.cpSync(path.join(FIXTURES, 'webpack-app'), wp.app, { recursive: true })
+    fs.cpSync(path.join(FIXTURES, 'webpack-rspack-app'), wp.app, { recursive: true })
     const wpDir = path.join(wp.app, 'report')
     const outcome = await webpackLikeBuild('webpack', wp, [emitAsset(MARKUP_REFUSED)], {}, { dir: wpDir })
     expectRefused(outcome, JSON.stringify(MARKUP_REFUSED))

@@ -24,13 +24,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { rolldown } from 'rolldown'
 import { afterEach, expect, it } from 'vitest'
-import { childScope, startChild } from './support/children.js'
-import { testSeed } from './support/seeded.js'
-import { rolldownInput, rolldownOutput } from './support/soak-app.js'
-import { diffTrees, listLitter, snapshot } from './support/tree.js'
-import { stagingLeftovers } from './support/vite-rolldown.js'
+import { childScope, startChild } from '../support/children.js'
+import { testSeed } from '../support/seeded.js'
+import { rolldownInput, rolldownOutput } from '../support/soak-app.js'
+import { diffTrees, listLitter, snapshot } from '../support/tree.js'
+import { stagingLeftovers } from '../support/bundler-app.js'
 
-const SOAK_CHILD = fileURLToPath(new URL('./fixtures/soak-watch.mts', import.meta.url))
+const SOAK_CHILD = fileURLToPath(new URL('../fixtures/soak-watch.mts', import.meta.url))
 const SEED = testSeed(0x50a4)
 const REBUILDS = 1000
 const SAMPLE_EVERY = 50

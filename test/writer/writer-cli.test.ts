@@ -5,7 +5,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
-const repo = path.resolve(import.meta.dirname, '..')
+const repo = path.resolve(import.meta.dirname, '..', '..')
 const tsx = pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href
 const selfResolve = path.join(repo, 'test/fixtures/writer-self-resolve.mjs')
 let tmp: string

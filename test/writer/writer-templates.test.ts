@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { compileTemplate, createWriter, dedent, EmitOptimizerError, indent, join, render } from '../src/index.js'
+import { compileTemplate, createWriter, dedent, EmitOptimizerError, indent, join, render } from '../../src/index.js'
 
 describe('tagged-template helpers', () => {
   it('dedent removes the common margin and indents multi-line interpolations like their line', () => {

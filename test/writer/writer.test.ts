@@ -7,10 +7,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SourceMapConsumer } from 'source-map-js'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createTransaction, createWriter, ignoreOwnWrites, isEmitOptimizerError, type Writer, type WriterOptions } from '../src/index.js'
-import { seeded } from './support/seeded.js'
+import { createTransaction, createWriter, ignoreOwnWrites, isEmitOptimizerError, type Writer, type WriterOptions } from '../../src/index.js'
+import { seeded } from '../support/seeded.js'
 
-const repo = path.resolve(import.meta.dirname, '..')
+const repo = path.resolve(import.meta.dirname, '..', '..')
 let root: string
 let warnings: string[]
 
