@@ -126,9 +126,9 @@ const reportVerb: Verb = {
   name: 'report',
   summary: 'print the latest build report (or its HTML path), or list the builds of a time window',
   flags: { out: OUT_FLAG, ...REPORT_FLAGS },
-  details: 'Exit codes: 0 printed; 2 no report yet, usage or engine error.\nBy default a text summary of reports/latest.json; --json prints the file, --html its HTML twin\'s path.',
+  details: 'Exit codes: 0 printed; 2 no report yet, usage or engine error.\nBy default a text summary of reports/latest.json; --json prints the file, --html its HTML twin\'s path, --markdown its size summary as Markdown.',
   run: (ctx) =>
-    runReport({ io: ctx.io, cwd: ctx.cwd, root: engineOptions(ctx).root, outDir: outDir(ctx), stateDir: ctx.flags.string('state-dir'), reportDir: ctx.flags.string('report-dir'), json: ctx.flags.boolean('json'), html: ctx.flags.boolean('html'), open: ctx.flags.boolean('open'), since: ctx.flags.string('since') }),
+    runReport({ io: ctx.io, cwd: ctx.cwd, root: engineOptions(ctx).root, outDir: outDir(ctx), stateDir: ctx.flags.string('state-dir'), reportDir: ctx.flags.string('report-dir'), json: ctx.flags.boolean('json'), html: ctx.flags.boolean('html'), open: ctx.flags.boolean('open'), since: ctx.flags.string('since'), markdown: ctx.flags.boolean('markdown'), baseline: ctx.flags.string('baseline') }),
 }
 
 /** Every verb, in help order. */

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { BuildReport, BundlerName } from '../plugin/report.js'
+import { SIZE_KINDS } from '../observe/size/kinds.js'
 import { writeErrors } from '../report/json.js'
 
 /** Per-file write latency buckets, 0.1 ms … 1 s (includes the inherited 0.001 … 1 s set). */
@@ -35,6 +36,8 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
   const lastDuration = new Gauge({ name: 'emit_optimizer_last_build_duration_seconds', help: 'Duration of the last build from capture start to report.', labelNames: common, registers })
   const lastFiles = new Gauge({ name: 'emit_optimizer_last_build_files', help: 'Files of the last build, by outcome.', labelNames: [...common, 'status'], registers })
   const lastErrorRatio = new Gauge({ name: 'emit_optimizer_last_build_error_ratio', help: 'Failed writes over captured files in the last build.', labelNames: common, registers })
+  // Set only by builds that measured sizes: a failed build must not read as the output shrinking to 0.
+  const outputBytes = new Gauge({ name: 'emit_optimizer_output_bytes', help: 'Size of the committed output by kind (js, css, html, images, fonts, other) and compression (raw, gzip, brotli).', labelNames: [...common, 'kind', 'compression'], registers })
 
   // Every series exists from the start (at 0), so rate() and absent() work on the first push.
   for (const status of WRITE_STATUSES) writes.inc({ ...labels, status }, 0)
@@ -66,6 +69,14 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
       lastFiles.set({ ...labels, status: 'unchanged' }, stats?.unchanged ?? 0)
       lastFiles.set({ ...labels, status: 'deleted' }, stats?.deleted ?? 0)
       lastErrorRatio.set(labels, report.captured > 0 ? errors / report.captured : errors)
+      for (const kind of SIZE_KINDS) {
+        const total = report.sizes?.totals[kind]
+        if (!total) continue
+        for (const compression of ['raw', 'gzip', 'brotli'] as const) {
+          const value = total[compression]
+          if (value !== null) outputBytes.set({ ...labels, kind, compression }, value)
+        }
+      }
     },
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { createTransaction, type Transaction } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
+import { startSizeCapture } from '../observe/size/capture-sizes.js'
 import { observe } from './observe.js'
 import type { ResolvedOptions } from './options.js'
 import { formatSummary, type BuildReport, type BundlerName } from './report.js'
@@ -55,6 +56,7 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     ...(options.publishOrder ? { publishOrder: options.publishOrder } : {}),
   })
   const files = new Set<string>()
+  const sizes = startSizeCapture(options.sizes, { root: ctx.root, warn: ctx.logger.warn })
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
@@ -81,17 +83,21 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
       const rel = relative(file)
       tx.write(rel, contents, mode === undefined ? {} : { mode })
       files.add(rel)
+      sizes.write(rel, contents)
     },
     has: (file) => files.has(relative(file)),
     delete(file) {
       const rel = relative(file)
       tx.delete(rel)
       files.delete(rel)
+      sizes.delete(rel)
     },
     async commit() {
       try {
         const result = await tx.commit()
-        return await finish({ ...base(), status: 'committed', result })
+        // Part of the build's time: the report is complete when the build returns.
+        const measured = await sizes.measure(result)
+        return await finish({ ...base(), status: 'committed', result, ...(measured.sizes ? { sizes: measured.sizes } : {}), alerts: measured.alerts })
       } catch (error) {
         // The engine restores the previous output before failing, unless that failed too, in
         // which case it keeps the journal for `recover` and says so on the error.

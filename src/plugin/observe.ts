@@ -5,6 +5,7 @@ import { assertOwnDir } from '../core/guard.js'
 import { resolveTransactionOptions } from '../core/options.js'
 import { resolveStateDir } from '../core/state-dir.js'
 import { writeStateFile } from '../core/state-file.js'
+import { appendStepSummary } from '../observe/size/step-summary.js'
 import { pushMetrics } from '../metrics/push.js'
 import { createMetrics, type BuildMetrics } from '../metrics/registry.js'
 import { serveMetrics } from '../metrics/serve.js'
@@ -79,7 +80,15 @@ export async function observe(report: BuildReport, options: ResolvedOptions, ctx
   metrics.record(report)
 
   const summary = summarize(report, { project, strategy: options.strategy, alerts: [] })
-  summary.alerts = evaluateAlerts({ status: summary.status, errorRatio: summary.errors.ratio, writesPerSecond: summary.throughput.writesPerSecond, p99Ms: summary.writeLatencyMs.p99 }, options.alerts)
+  // Size budget alerts come with the report (measured at commit); the engine's are evaluated here.
+  summary.alerts = [...evaluateAlerts({ status: summary.status, errorRatio: summary.errors.ratio, writesPerSecond: summary.throughput.writesPerSecond, p99Ms: summary.writeLatencyMs.p99 }, options.alerts), ...(report.alerts ?? [])]
+  if (options.sizes && options.sizes.githubSummary) {
+    try {
+      await appendStepSummary({ project, bundler: report.bundler, status: report.status, alerts: summary.alerts, sizes: summary.sizes })
+    } catch (error) {
+      ctx.logger.warn(`[emit-optimizer] could not append to $GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
 
   if (options.report !== false) {
     const { json, html, historyDays } = options.report

@@ -1,4 +1,5 @@
 import type { Durability, HistoryOptions, Logger, Strategy } from '../core/options.js'
+import { resolveSizeOptions, type ResolvedSizeOptions, type SizeOptions } from '../observe/size/options.js'
 import type { BuildReport } from './report.js'
 
 /** Where and how to push metrics to a Pushgateway. */
@@ -99,6 +100,14 @@ export interface Options {
    */
   alerts?: { errorRatio?: number; maxWritesPerSecond?: number; p99LatencyMs?: number; onRollback?: boolean }
   /**
+   * Output sizes in the report: raw, gzip and brotli per file and per kind, deltas against the
+   * previous build and a baseline (the default branch's newest kept version), budgets, a Markdown
+   * summary (also appended to `$GITHUB_STEP_SUMMARY`). Only files whose bytes changed are
+   * compressed. `false` turns sizes off. See docs/size-report.md.
+   * @default { gzip: 6, brotli: 4, budgets: [], githubSummary: true }
+   */
+  sizes?: false | SizeOptions
+  /**
    * Fail the build when an alert fires (for CI).
    * @default false
    */
@@ -137,6 +146,7 @@ export interface ResolvedOptions {
   project: string | undefined
   report: false | { json: boolean; html: boolean; dir: string | undefined; historyDays: number }
   alerts: { errorRatio: number; maxWritesPerSecond: number | undefined; p99LatencyMs: number; onRollback: boolean }
+  sizes: ResolvedSizeOptions | false
   failOnAlert: boolean
   metrics: { push: PushOptions | undefined; serve: { port: number; host: string } | undefined }
 }
@@ -159,6 +169,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     project: options.project,
     report: options.report === false ? false : { json: options.report?.json ?? true, html: options.report?.html ?? true, dir: options.report?.dir, historyDays: options.report?.historyDays ?? 7 },
     alerts: { errorRatio: options.alerts?.errorRatio ?? 0.01, maxWritesPerSecond: options.alerts?.maxWritesPerSecond, p99LatencyMs: options.alerts?.p99LatencyMs ?? 1000, onRollback: options.alerts?.onRollback ?? true },
+    sizes: resolveSizeOptions(options.sizes),
     failOnAlert: options.failOnAlert ?? false,
     metrics: {
       push: options.metrics?.push,

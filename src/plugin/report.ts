@@ -1,4 +1,6 @@
 import type { CommitResult } from '../core/transaction.js'
+import { formatDelta, formatSize } from '../observe/size/budgets.js'
+import type { SizeSummary } from '../observe/size/measure.js'
 import type { Alert } from '../report/alerts.js'
 
 export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
@@ -29,8 +31,13 @@ export interface BuildReport {
   txId?: string
   /** Where a build that was not committed failed: in the bundler, or while committing. */
   failedIn?: 'build' | 'commit'
-  /** Thresholds this build crossed (`alerts` option); shown as warnings in the summary line. */
+  /**
+   * Thresholds this build crossed (`alerts` option, and exceeded size `budgets`); shown as
+   * warnings in the summary line.
+   */
   alerts?: Alert[]
+  /** What the committed output weighs and what changed (`sizes` option; committed builds). */
+  sizes?: SizeSummary
 }
 
 function formatBytes(bytes: number): string {
@@ -48,7 +55,17 @@ function formatCounts(report: BuildReport): string {
   const ms = `${Math.round(report.durationMs)} ms`
   if (!report.result) return `emit-optimizer: ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
   const { written, unchanged, deleted, bytesWritten } = report.result.stats
-  return `emit-optimizer: ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms} · ${report.status}`
+  return `emit-optimizer: ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms}${formatOutputSize(report.sizes)} · ${report.status}`
+}
+
+/** ` · output 1.23 MB (gzip 402.1 kB, +1.3 kB)`: the output's total and its change since the previous build. */
+function formatOutputSize(sizes: SizeSummary | undefined): string {
+  if (!sizes) return ''
+  const { all } = sizes.totals
+  const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
+  const delta = sizes.previous ? formatDelta(sizes.previous.totals.all[compression]) : undefined
+  const inner = [compression === 'raw' ? undefined : `${compression} ${formatSize(all[compression]!)}`, delta].filter((part) => part !== undefined)
+  return ` · output ${formatSize(all.raw)}${inner.length > 0 ? ` (${inner.join(', ')})` : ''}`
 }
 
 /** ` · ⚠ 2 alerts: error ratio 2.0 % > 1 %; build rolled back` */

@@ -2,7 +2,7 @@ import type { ResolvedOptions } from '../plugin/options.js'
 
 /** One threshold crossed by a build. `rule` is stable: CI may match on it. */
 export interface Alert {
-  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback'
+  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback' | 'size-budget'
   severity: 'warning' | 'critical'
   /** Human text for the summary line, e.g. `error ratio 2.0 % > 1 %`. */
   message: string

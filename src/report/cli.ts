@@ -6,6 +6,8 @@ import { displayPath, formatBytes, formatTime, listLines } from '../cli/format.j
 import { nodeFs } from '../core/fs.js'
 import { resolveTransactionOptions } from '../core/options.js'
 import { resolveStateDir } from '../core/state-dir.js'
+import { formatDelta, formatSize } from '../observe/size/budgets.js'
+import { markdownReport } from '../observe/size/cli-markdown.js'
 import { REPORT_FILES } from '../plugin/observe.js'
 import { readHistory, type HistoryEntry } from './history.js'
 import type { BuildSummary } from './json.js'
@@ -16,6 +18,8 @@ export const REPORT_FLAGS: FlagTable = {
   open: { type: 'boolean', description: 'print the path of latest.html and open it with xdg-open when installed' },
   since: { type: 'string', value: '<age>', description: 'list the builds of that window from history.ndjson, e.g. 7d, 12h, 30m' },
   'report-dir': { type: 'string', value: '<dir>', description: "where the reports are when the plugin's report.dir moved them (default: <state dir>/reports)" },
+  markdown: { type: 'boolean', description: 'print the size summary as Markdown (totals, deltas, biggest changes, budgets, status) for a pull-request comment' },
+  baseline: { type: 'string', value: '<version|branch>', description: 'with --markdown: compare the sizes with this kept version or branch instead of the one the build chose' },
 }
 
 export interface ReportCommand {
@@ -29,6 +33,8 @@ export interface ReportCommand {
   html: boolean
   open: boolean
   since: string | undefined
+  markdown: boolean
+  baseline: string | undefined
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
@@ -40,10 +46,13 @@ export function parseAge(text: string): number {
   return Number(match[1]) * UNITS[match[2]!]!
 }
 
+async function locateStateDir(cmd: ReportCommand): Promise<string> {
+  return resolveStateDir(resolveTransactionOptions({ outDir: cmd.outDir, root: cmd.root, ...(cmd.stateDir ? { stateDir: path.resolve(cmd.root, cmd.stateDir) } : {}), fs: nodeFs }))
+}
+
 async function locateReports(cmd: ReportCommand): Promise<string> {
   if (cmd.reportDir !== undefined) return path.resolve(cmd.root, cmd.reportDir)
-  const resolved = resolveTransactionOptions({ outDir: cmd.outDir, root: cmd.root, ...(cmd.stateDir ? { stateDir: path.resolve(cmd.root, cmd.stateDir) } : {}), fs: nodeFs })
-  return path.join(await resolveStateDir(resolved), 'reports')
+  return path.join(await locateStateDir(cmd), 'reports')
 }
 
 function onPath(program: string): boolean {
@@ -68,6 +77,7 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
     ['outDir', displayPath(s.outDir, cwd)],
     ['files', `${s.files.written} written · ${s.files.unchanged} unchanged · ${s.files.deleted} deleted · ${s.files.total} total`],
     ['bytes', formatBytes(s.bytes.written)],
+    ...(s.sizes ? [['output', sizeLine(s.sizes)] as [string, string]] : []),
     ['fs ops', `${s.fsOps.performed} (bundler alone ≈ ${s.fsOps.bundlerAlone}${saved})`],
     ['write ms', `p50 ${ms(s.writeLatencyMs.p50)} · p95 ${ms(s.writeLatencyMs.p95)} · p99 ${ms(s.writeLatencyMs.p99)} · max ${ms(s.writeLatencyMs.max)}`],
     ['throughput', s.throughput.writesPerSecond === null ? '–' : `${Math.round(s.throughput.writesPerSecond)} writes/s`],
@@ -80,6 +90,16 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
   return [...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`), ...(changed.length > 0 ? ['changed', ...changed.map((line) => `  ${line}`)] : [])]
 }
 
+/** `1.23 MB · gzip 402.1 kB · brotli 380.0 kB · +1.3 kB vs previous · −2.0 kB vs main (3f2a1bc)` */
+function sizeLine(sizes: NonNullable<BuildSummary['sizes']>): string {
+  const { all } = sizes.totals
+  const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
+  const parts = [formatSize(all.raw), ...(all.gzip !== null ? [`gzip ${formatSize(all.gzip)}`] : []), ...(all.brotli !== null ? [`brotli ${formatSize(all.brotli)}`] : [])]
+  if (sizes.previous) parts.push(`${formatDelta(sizes.previous.totals.all[compression])} vs previous`)
+  parts.push(sizes.baseline ? `${formatDelta(sizes.baseline.totals.all[compression])} vs ${sizes.baseline.label}` : `no baseline (${sizes.baselineWanted})`)
+  return parts.join(' · ')
+}
+
 function historyLine(entry: HistoryEntry): string {
   const alerts = entry.alerts.length > 0 ? `  ⚠ ${entry.alerts.join(',')}` : ''
   return `${entry.time}  ${entry.status.padEnd(11)}  ${entry.bundler.padEnd(8)}  ${String(Math.round(entry.durationMs)).padStart(6)} ms  ${entry.written} written · ${entry.unchanged} unchanged · ${entry.deleted} deleted  err ${ms(entry.errorRatio * 100)} %${alerts}`
@@ -87,7 +107,9 @@ function historyLine(entry: HistoryEntry): string {
 
 /** `emit-optimizer report`: exit 0, or 2 when there is no report (yet). */
 export async function runReport(cmd: ReportCommand): Promise<number> {
-  if ([cmd.json && cmd.since === undefined, cmd.html, cmd.open].filter(Boolean).length > 1) throw new UsageError('give one of --json, --html or --open')
+  if ([cmd.json && cmd.since === undefined, cmd.html, cmd.open, cmd.markdown].filter(Boolean).length > 1) throw new UsageError('give one of --json, --html, --open or --markdown')
+  if (cmd.baseline !== undefined && !cmd.markdown) throw new UsageError('--baseline goes with --markdown')
+  if (cmd.since !== undefined && cmd.markdown) throw new UsageError('--since lists builds; it does not combine with --markdown')
   if (cmd.since !== undefined && (cmd.html || cmd.open)) throw new UsageError('--since lists builds as text or --json; it does not combine with --html or --open')
   const dir = await locateReports(cmd)
   const shown = displayPath(dir, cmd.cwd)
@@ -123,6 +145,15 @@ export async function runReport(cmd: ReportCommand): Promise<number> {
   } catch (error) {
     cmd.io.err(`error: ${displayPath(file, cmd.cwd)} is not valid JSON (${error instanceof Error ? error.message : String(error)}); the next build rewrites it`)
     return 2
+  }
+  if (cmd.markdown) {
+    const result = await markdownReport({ project: summary.project, bundler: summary.bundler, status: summary.status, alerts: summary.alerts, sizes: summary.sizes ?? null }, { stateDir: await locateStateDir(cmd), root: cmd.root, baseline: cmd.baseline })
+    if ('missing' in result) {
+      cmd.io.err(`error: ${result.missing}`)
+      return 2
+    }
+    cmd.io.out(result.markdown.trimEnd())
+    return 0
   }
   for (const line of summaryLines(summary, cmd.cwd)) cmd.io.out(line)
   cmd.io.out(`report       ${displayPath(file, cmd.cwd)} (and latest.html, history.ndjson beside it)`)

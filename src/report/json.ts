@@ -1,6 +1,7 @@
 import type { Strategy } from '../core/options.js'
 import type { FileStatus } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
+import type { SizeSummary } from '../observe/size/measure.js'
 import type { BuildReport, BundlerName } from '../plugin/report.js'
 import type { Alert } from './alerts.js'
 
@@ -49,6 +50,8 @@ export interface BuildSummary {
   changed: Array<{ path: string; status: Exclude<FileStatus, 'unchanged'>; bytes: number; durationMs: number | null }>
   /** Why the build was not committed (or `EO_ALERT` with `failOnAlert`). */
   error: { code: string | null; message: string } | null
+  /** Output sizes and their deltas (`sizes` option); null when off or not committed. */
+  sizes: SizeSummary | null
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -107,5 +110,6 @@ export function summarize(report: BuildReport, context: { project: string; strat
     alerts: context.alerts,
     changed: (result?.files ?? []).flatMap((file) => (file.status === 'unchanged' ? [] : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }])),
     error: describe(report.error),
+    sizes: report.sizes ?? null,
   }
 }
