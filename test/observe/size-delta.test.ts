@@ -62,9 +62,14 @@ describe('compare', () => {
   it('a renamed file of the same size is "renamed"; counts and order by the size of the change', () => {
     const renamed = compare(snap('b', { 'a-Xy12Zz90.js': s(10, 5) }), snap('a', { 'a-Qw34Er56.js': s(10, 5) }))
     expect(renamed.changes).toEqual([{ path: 'a-Xy12Zz90.js', from: 'a-Qw34Er56.js', status: 'renamed', kind: 'js', size: s(10, 5), delta: { raw: 0, gzip: 0, brotli: 0 } }])
-    expect(c.counts).toEqual({ added: 3, removed: 3, grown: 2, shrunk: 0, renamed: 0 })
+    expect(c.counts).toEqual({ added: 3, removed: 3, grown: 2, shrunk: 0, renamed: 0, changed: 0 })
     const magnitudes = c.changes.map((x) => Math.abs(x.delta.gzip!))
     expect(magnitudes).toEqual([...magnitudes].sort((a, b) => b - a))
+  })
+
+  it('a file of the same raw size whose compressed sizes differ is "changed"', () => {
+    const changed = compare(snap('b', { 'a.js': s(10, 6), 'b.js': s(10, 5) }), snap('a', { 'a.js': s(10, 5), 'b.js': s(10, 5) }))
+    expect(changed.changes).toEqual([{ path: 'a.js', status: 'changed', kind: 'js', size: s(10, 6), delta: { raw: 0, gzip: 1, brotli: 1 } }])
   })
 
   it('totals per kind are the difference of the totals', () => {

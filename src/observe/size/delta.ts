@@ -48,7 +48,8 @@ export interface Delta {
   brotli: number | null
 }
 
-export type ChangeStatus = 'added' | 'removed' | 'grown' | 'shrunk' | 'renamed'
+/** `changed`: same path and raw size, other compressed sizes (the bytes differ). */
+export type ChangeStatus = 'added' | 'removed' | 'grown' | 'shrunk' | 'renamed' | 'changed'
 
 export interface FileChange {
   path: string
@@ -92,7 +93,7 @@ export function compare(current: SizeSnapshot, reference: SizeSnapshot): SizeCom
   const changes: FileChange[] = []
   const change = (path: string, status: ChangeStatus | undefined, now: Sizes, before: Sizes, from?: string) => {
     const delta = minus(now, before, compressed)
-    const resolved = status ?? (delta.raw > 0 ? 'grown' : delta.raw < 0 ? 'shrunk' : from !== undefined ? 'renamed' : undefined)
+    const resolved = status ?? (delta.raw > 0 ? 'grown' : delta.raw < 0 ? 'shrunk' : from !== undefined ? 'renamed' : delta.gzip || delta.brotli ? 'changed' : undefined)
     if (resolved) changes.push({ path, ...(from === undefined ? {} : { from }), status: resolved, kind: kindOf(path), size: status === 'removed' ? before : now, delta })
   }
   const added: string[] = []
@@ -123,7 +124,7 @@ export function compare(current: SizeSnapshot, reference: SizeSnapshot): SizeCom
   changes.sort((a, b) => magnitude(b.delta) - magnitude(a.delta) || (a.path < b.path ? -1 : 1))
   const now = totals(current.files, current.levels)
   const before = totals(reference.files, reference.levels)
-  const counts: Record<ChangeStatus, number> = { added: 0, removed: 0, grown: 0, shrunk: 0, renamed: 0 }
+  const counts: Record<ChangeStatus, number> = { added: 0, removed: 0, grown: 0, shrunk: 0, renamed: 0, changed: 0 }
   for (const item of changes) counts[item.status] += 1
   return {
     against: { id: reference.id, committedAt: reference.committedAt, git: reference.git },
