@@ -94,6 +94,7 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     },
     async commit() {
       try {
+        sizes.begin({ outDir, stateDir: options.stateDir })
         const result = await tx.commit()
         // Part of the build's time: the report is complete when the build returns.
         const measured = await sizes.measure(result)

@@ -19,7 +19,7 @@ function summary(): SizeSummary {
   const previous = compare(after, before)
   const baseline = { ...compare(after, before), label: 'main (abcdef1)' }
   const { results } = evaluateBudgets([{ total: 'js', maxGzip: 4000 }, { maxIncrease: '50%' }], { files: after.files, totals: sums, previous, baseline, baselineLabel: baseline.label })
-  return { id: after.id, levels: CDN_LEVELS, totals: sums, files: Object.entries(after.files).map(([path, s]) => ({ path, kind: kindOf(path), ...s })), previous, baseline, baselineWanted: 'main', budgets: results, work: { compressed: 2, cached: 1, ms: 3.2 } }
+  return { id: after.id, levels: CDN_LEVELS, totals: sums, files: Object.entries(after.files).map(([path, s]) => ({ path, kind: kindOf(path), ...s })), previous, baseline, baselineWanted: 'main', budgets: results, work: { compressed: 2, cached: 1, ms: 3.2, overlappedMs: 1.5 } }
 }
 
 /** The cells of each row of the n-th table of parsed HTML, tags stripped. */
