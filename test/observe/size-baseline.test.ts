@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { chooseBaseline, defaultBranch, type SnapshotInfo } from '../../src/observe/size/baseline.js'
+import { chooseBaseline, defaultBranch, snapshotGit, type SnapshotInfo } from '../../src/observe/size/baseline.js'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -50,6 +50,21 @@ describe('defaultBranch', () => {
     dirs.push(dir)
     // tmpdir itself may sit in a repository; this only holds when it does not.
     if (!fs.existsSync(path.join(os.tmpdir(), '.git'))) expect(defaultBranch(dir, {})).toBe('main')
+  })
+})
+
+describe('snapshotGit', () => {
+  it('is the branch checked out; a detached CI checkout takes the branch from the CI', () => {
+    const dir = repo('main')
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim()
+    expect(snapshotGit(dir, { CI_COMMIT_BRANCH: 'other' })).toEqual({ commit: head, branch: 'feature' })
+    execFileSync('git', ['checkout', '-q', '--detach'], { cwd: dir })
+    expect(snapshotGit(dir, {})).toEqual({ commit: head, branch: null })
+    expect(snapshotGit(dir, { CI_COMMIT_BRANCH: 'main' })).toEqual({ commit: head, branch: 'main' })
+    expect(snapshotGit(dir, { CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix-1' })).toEqual({ commit: head, branch: 'fix-1' })
+    expect(snapshotGit(dir, { GITHUB_HEAD_REF: 'feature/x', GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge' })).toEqual({ commit: head, branch: 'feature/x' })
+    expect(snapshotGit(dir, { GITHUB_HEAD_REF: '', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main' })).toEqual({ commit: head, branch: 'main' })
+    expect(snapshotGit(dir, { GITHUB_REF: 'refs/tags/v1', GITHUB_REF_NAME: 'v1' })).toEqual({ commit: head, branch: null })
   })
 })
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { GitInfo } from '../../history/git.js'
+import { gitInfo, type GitInfo } from '../../history/git.js'
 
 /** What the baseline chooser needs of a stored snapshot. */
 export interface SnapshotInfo {
@@ -27,6 +27,20 @@ export function defaultBranch(root: string, env: NodeJS.ProcessEnv = process.env
   const packed = read(path.join(common, 'packed-refs')) ?? ''
   const exists = (branch: string) => fs.existsSync(path.join(common, 'refs', 'heads', branch)) || packed.includes(` refs/heads/${branch}\n`)
   return exists('main') ? 'main' : exists('master') ? 'master' : 'main'
+}
+
+/**
+ * The commit and branch a snapshot is recorded with. CI checkouts are often detached (GitLab
+ * always; GitHub for pull requests), so a detached HEAD takes its branch from the CI: GitLab
+ * `CI_COMMIT_BRANCH` / `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`, GitHub `GITHUB_HEAD_REF`, or
+ * `GITHUB_REF_NAME` for a branch push.
+ */
+export function snapshotGit(root: string, env: NodeJS.ProcessEnv = process.env): GitInfo | null {
+  const info = gitInfo(root)
+  if (!info || info.branch !== null) return info
+  const githubBranch = env.GITHUB_REF?.startsWith('refs/heads/') ? env.GITHUB_REF_NAME : undefined
+  const branch = [env.CI_COMMIT_BRANCH, env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, env.GITHUB_HEAD_REF, githubBranch].find((name) => name !== undefined && name.trim() !== '')
+  return { commit: info.commit, branch: branch?.trim() ?? null }
 }
 
 function read(file: string): string | undefined {

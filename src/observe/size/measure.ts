@@ -3,8 +3,7 @@ import path from 'node:path'
 import { nodeFs } from '../../core/fs.js'
 import { readManifest } from '../../core/manifest.js'
 import { statePaths } from '../../core/state-dir.js'
-import { gitInfo } from '../../history/git.js'
-import { chooseBaseline, defaultBranch } from './baseline.js'
+import { chooseBaseline, defaultBranch, snapshotGit } from './baseline.js'
 import { evaluateBudgets, type BudgetAlert, type BudgetResult } from './budgets.js'
 import { loadHasher } from '../../core/hash.js'
 import { compressedSizes, eachInSlices, SizeCache, type CompressionLevels } from './compress.js'
@@ -112,7 +111,7 @@ export async function measureSizes(input: MeasureInput): Promise<{ summary: Size
   const compressed = misses.length + (prepared?.compressed ?? 0)
   const files: Record<string, Sizes> = {}
   for (const [file, entry] of entries) files[file] = { raw: entry.size, ...cache.get(entry.hash)! }
-  const snapshot: SizeSnapshot = { format: SIZES_FORMAT, id, committedAt: manifest.committedAt, git: gitInfo(input.root), levels, files }
+  const snapshot: SizeSnapshot = { format: SIZES_FORMAT, id, committedAt: manifest.committedAt, git: snapshotGit(input.root), levels, files }
 
   const known = index.snapshots.some((s) => s.id === id)
   const previousSnapshot = index.last === null ? undefined : index.last === id ? snapshot : await readSnapshot(store, index.last)
