@@ -43,8 +43,10 @@ fs.rmSync(work, { recursive: true, force: true })
 const appDir = path.join(work, 'app')
 writeApp(appDir, modules)
 
-type Row = { buildMs: number[]; sizeMs: number[]; compressed: number[]; files: number[] }
-const row = (): Row => ({ buildMs: [], sizeMs: [], compressed: [], files: [] })
+// buildMs: the whole vite build; pluginMs: the plugin's part (capture start → report written);
+// sizeMs: the size step after the commit; overlappedMs: hashing/compressing while the commit ran.
+type Row = { buildMs: number[]; pluginMs: number[]; sizeMs: number[]; overlappedMs: number[]; compressed: number[]; files: number[] }
+const row = (): Row => ({ buildMs: [], pluginMs: [], sizeMs: [], overlappedMs: [], compressed: [], files: [] })
 const data = { cold: { sizes: row(), off: row() }, noop: { sizes: row(), off: row() } }
 const viteReport = { cold: [] as number[], noop: [] as number[], coldOff: [] as number[], noopOff: [] as number[] }
 
@@ -60,9 +62,11 @@ for (let r = 0; r < rounds + 1; r++) {
       if (!measured) continue
       const e = data[scenario][variant]
       e.buildMs.push(round2(ms)!)
+      e.pluginMs.push(round2(report.durationMs)!)
       e.files.push(report.result!.stats.total)
       if (report.sizes) {
         e.sizeMs.push(round2(report.sizes.work.ms)!)
+        e.overlappedMs.push(round2(report.sizes.work.overlappedMs)!)
         e.compressed.push(report.sizes.work.compressed)
       }
     }
@@ -91,18 +95,24 @@ const sizeReport = {
     buildMedianMs: median(cold.buildMs),
     buildWithoutSizesMedianMs: median(data.cold.off.buildMs),
     compressedFiles: median(cold.compressed),
-    sizeWorkMedianMs: median(cold.sizeMs),
-    sizeWorkSharePercent: pct(median(cold.sizeMs), median(cold.buildMs)),
+    compressionWorkMedianMs: median(cold.sizeMs.map((ms, i) => ms + cold.overlappedMs[i]!)),
+    afterCommitMedianMs: median(cold.sizeMs),
+    overlappedMedianMs: median(cold.overlappedMs),
+    compressionWorkSharePercent: pct(median(cold.sizeMs.map((ms, i) => ms + cold.overlappedMs[i]!)), median(cold.buildMs)),
+    pluginMedianMs: median(cold.pluginMs),
+    pluginWithoutSizesMedianMs: median(data.cold.off.pluginMs),
   },
   noChange: {
     buildMedianMs: median(noop.buildMs),
     buildWithoutSizesMedianMs: median(data.noop.off.buildMs),
     compressedFiles: median(noop.compressed),
-    sizeWorkMedianMs: median(noop.sizeMs),
-    sizeWorkSharePercent: pct(median(noop.sizeMs), median(noop.buildMs)),
-    differenceOfMediansPercent: pct(median(noop.buildMs) - median(data.noop.off.buildMs), median(data.noop.off.buildMs)),
+    sizeWorkMedianMs: median(noop.sizeMs.map((ms, i) => ms + noop.overlappedMs[i]!)),
+    sizeWorkSharePercent: pct(median(noop.sizeMs.map((ms, i) => ms + noop.overlappedMs[i]!)), median(noop.buildMs)),
+    pluginMedianMs: median(noop.pluginMs),
+    pluginWithoutSizesMedianMs: median(data.noop.off.pluginMs),
+    pluginDifferenceSharePercent: pct(median(noop.pluginMs) - median(data.noop.off.pluginMs), median(data.noop.off.buildMs)),
     target: '< 1 %',
-    pass: median(noop.sizeMs) / median(noop.buildMs) < 0.01,
+    pass: median(noop.sizeMs.map((ms, i) => ms + noop.overlappedMs[i]!)) / median(noop.buildMs) < 0.01,
   },
   viteReportCompressedSize: {
     note: "Vite alone (no plugin): build.reportCompressedSize true (Vite's default) vs false",
@@ -113,7 +123,9 @@ const sizeReport = {
 }
 
 console.log(`size report cost: ${sizeReport.app}; ${rounds} measured rounds, medians; ${sizeReport.outputFiles} output files`)
-console.log(`cold build       ${sizeReport.cold.buildMedianMs.toFixed(0)} ms (sizes off: ${sizeReport.cold.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${sizeReport.cold.compressedFiles} files in ${sizeReport.cold.sizeWorkMedianMs.toFixed(1)} ms = ${sizeReport.cold.sizeWorkSharePercent} % of the build`)
-console.log(`no-change build  ${sizeReport.noChange.buildMedianMs.toFixed(0)} ms (sizes off: ${sizeReport.noChange.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${sizeReport.noChange.compressedFiles} files · size step ${sizeReport.noChange.sizeWorkMedianMs.toFixed(2)} ms = ${sizeReport.noChange.sizeWorkSharePercent} % ${sizeReport.noChange.pass ? 'PASS' : 'MISS'} (< 1 %); difference of build medians ${sizeReport.noChange.differenceOfMediansPercent} % (noise included)`)
+const c = sizeReport.cold
+const n = sizeReport.noChange
+console.log(`cold build       ${c.buildMedianMs.toFixed(0)} ms (sizes off: ${c.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${c.compressedFiles} files: ${c.compressionWorkMedianMs.toFixed(1)} ms of work (${c.overlappedMedianMs.toFixed(1)} during the commit, ${c.afterCommitMedianMs.toFixed(1)} after) = ${c.compressionWorkSharePercent} % of the build; plugin ${c.pluginMedianMs.toFixed(0)} ms (sizes off: ${c.pluginWithoutSizesMedianMs.toFixed(0)} ms)`)
+console.log(`no-change build  ${n.buildMedianMs.toFixed(0)} ms (sizes off: ${n.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${n.compressedFiles} files · size step ${n.sizeWorkMedianMs.toFixed(2)} ms = ${n.sizeWorkSharePercent} % ${n.pass ? 'PASS' : 'MISS'} (< 1 %); plugin ${n.pluginMedianMs.toFixed(0)} ms (sizes off: ${n.pluginWithoutSizesMedianMs.toFixed(0)} ms): +${n.pluginDifferenceSharePercent} % of the build (report rendering included, noisy)`)
 console.log(`vite's own reportCompressedSize (default on) adds ${sizeReport.viteReportCompressedSize.coldAddsMs} ms cold and ${sizeReport.viteReportCompressedSize.noChangeAddsMs} ms on a no-change rebuild`)
 mergeResults(path.join(here, 'results.json'), { sizeReport })
