@@ -12,7 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'vite'
-import { writeApp } from './app.mjs'
+import { writeApp } from './bundler-builds.mjs'
 import { median, mergeResults, round2, settle } from './measure.mjs'
 import { unplugin } from '../src/unplugin.js'
 import type { Options } from '../src/plugin/options.js'
@@ -88,7 +88,7 @@ const pct = (part: number, whole: number) => Number(((part / whole) * 100).toFix
 const cold = data.cold.sizes
 const noop = data.noop.sizes
 const sizeReport = {
-  app: `vite build of ${modules} generated modules (bench/app.mjs), no minify, no sourcemaps; sizes at the default levels (gzip 6, brotli 4)`,
+  app: `vite build of ${modules} generated modules (bench/bundler-builds.mjs), no minify, no sourcemaps; sizes at the default levels (gzip 6, brotli 4)`,
   rounds,
   outputFiles: median(cold.files),
   cold: {

@@ -239,6 +239,9 @@ describe('output sizes of real vite builds', () => {
     expect(tables[1]![0]).toEqual(['file', 'status', 'gzip', 'Δ gzip'])
     expect(tables[1]!.slice(1).some((row) => /^assets\/chart-[\w-]{8}\.js \(was assets\/chart-[\w-]{8}\.js\)$/.test(row[0]!) && row[1] === 'grown')).toBe(true)
     expect(html).toContain(summary.status)
+    // The text report has the output line too.
+    const text = run()
+    expect(text.stdout).toMatch(new RegExp(`^output +\\d+\\.\\d kB · gzip \\d+\\.\\d kB · brotli \\d+\\.\\d kB · .* vs previous · \\+\\d+(\\.\\d)? k?B vs ${summary.sizes!.baseline!.label.replace(/[()]/g, '\\$&')}$`, 'm'))
     // --baseline with a version id: compared with the cold main build.
     const named = run('--markdown', '--baseline', reports.cold!.sizes!.id)
     expect(named.status, named.stderr).toBe(0)
