@@ -1,6 +1,6 @@
 // Cost of the size report (issue 14). Run: node --import tsx bench/sizes.mts [--rounds N] [--modules N]
 //
-// Real `vite build`s of the generated app (bench/app.mjs, 600 modules → 600+ output files) through
+// Real `vite build`s of the generated app (bench/bundler-builds.mjs, 600 modules → 600+ output files) through
 // the plugin, with `sizes` on (default CDN levels) and off, interleaved per round:
 //   - cold: the size work of a first build (every file compressed) in ms and as a share of the build;
 //   - no-change rebuild: what sizes add (0 files compressed) as a share of the build, measured two
