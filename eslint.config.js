@@ -11,6 +11,7 @@ export default tseslint.config(
   { rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] } },
   {
     files: ['src/**/*.ts', 'plugins/**/*.ts'],
-    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true }] },
+    // Templates of HTML, CSS and Markdown output may be as long as the line they render.
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true, ignoreTemplateLiterals: true }] },
   },
 )

@@ -13,6 +13,7 @@ import { pushMetrics } from './pushgateway.js'
 import { renderHtml } from './report-html.js'
 import { summarize, writeDurations } from './report-json.js'
 import { appendHistory, historyEntry } from './report-log.js'
+import { appendStepSummary } from './size/step-summary.js'
 import { REPORT_FILES, type Alert, type BuildReport, type BundlerName } from './types.js'
 
 /** What the observer needs of the plugin instance it belongs to. */
@@ -85,7 +86,15 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
         writesPerSecond: summary.throughput.writesPerSecond,
         p99Ms: summary.writeLatencyMs.p99,
       }
-      summary.alerts = evaluateAlerts(input, settings.alerts)
+      // Size budget alerts come with the report (measured at commit); the engine's are evaluated here.
+      summary.alerts = [...evaluateAlerts(input, settings.alerts), ...(report.alerts ?? [])]
+      if (settings.sizes && settings.sizes.githubSummary) {
+        try {
+          await appendStepSummary({ project, bundler: report.bundler, status: report.status, alerts: summary.alerts, sizes: summary.sizes })
+        } catch (error) {
+          build.logger.warn(`[emit-optimizer] could not append to $GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
 
       if (settings.report !== false) {
         const { json, html, historyDays } = settings.report

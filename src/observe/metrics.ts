@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { SIZE_KINDS } from './size/kinds.js'
 import { writeErrors } from './report-json.js'
 import { COMMIT_BUCKETS_SECONDS, WRITE_BUCKETS_SECONDS, type BuildReport, type BundlerName } from './types.js'
 
@@ -67,6 +68,13 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
     labelNames: common,
     registers,
   })
+  // Set only by builds that measured sizes: a failed build must not read as the output shrinking to 0.
+  const outputBytes = new Gauge({
+    name: 'emit_optimizer_output_bytes',
+    help: 'Size of the committed output by kind (js, css, html, images, fonts, other) and compression (raw, gzip, brotli).',
+    labelNames: [...common, 'kind', 'compression'],
+    registers,
+  })
 
   // Every series exists from the start (at 0), so rate() and absent() work on the first push.
   for (const status of WRITE_STATUSES) writes.inc({ ...labels, status }, 0)
@@ -98,6 +106,14 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
       lastFiles.set({ ...labels, status: 'unchanged' }, stats?.unchanged ?? 0)
       lastFiles.set({ ...labels, status: 'deleted' }, stats?.deleted ?? 0)
       lastErrorRatio.set(labels, report.captured > 0 ? errors / report.captured : errors)
+      for (const kind of SIZE_KINDS) {
+        const total = report.sizes?.totals[kind]
+        if (!total) continue
+        for (const compression of ['raw', 'gzip', 'brotli'] as const) {
+          const value = total[compression]
+          if (value !== null) outputBytes.set({ ...labels, kind, compression }, value)
+        }
+      }
     },
   }
 }

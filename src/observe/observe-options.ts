@@ -1,3 +1,5 @@
+import { resolveSizeOptions, type ResolvedSizeOptions, type SizeOptions } from './size/options.js'
+
 /** Where and how to push metrics to a Pushgateway. */
 export interface PushOptions {
   /** @default process.env.EMIT_OPTIMIZER_PUSHGATEWAY_URL */
@@ -31,6 +33,14 @@ export interface ObserveOptions {
    */
   alerts?: { errorRatio?: number; maxWritesPerSecond?: number; p99LatencyMs?: number; onRollback?: boolean }
   /**
+   * Output sizes in the report: raw, gzip and brotli per file and per kind, deltas against the
+   * previous build and a baseline (the default branch's newest kept version), budgets, a Markdown
+   * summary (also appended to `$GITHUB_STEP_SUMMARY`). Only files whose bytes changed are
+   * compressed. `false` turns sizes off. See docs/size-report.md.
+   * @default { gzip: 6, brotli: 4, budgets: [], githubSummary: true }
+   */
+  sizes?: false | SizeOptions
+  /**
    * Prometheus metrics (a private prom-client registry per plugin instance).
    * - `push`: PUT the registry to a Pushgateway after each build (also from `EMIT_OPTIMIZER_PUSHGATEWAY_URL`).
    * - `serve`: a `/metrics` endpoint (loopback by default) while watching.
@@ -46,6 +56,7 @@ export interface ResolvedObserveOptions {
   project: string | undefined
   report: false | { json: boolean; html: boolean; dir: string | undefined; historyDays: number }
   alerts: AlertThresholds
+  sizes: ResolvedSizeOptions | false
   metrics: { push: PushOptions | undefined; serve: { port: number; host: string } | undefined }
 }
 
@@ -71,6 +82,7 @@ export function resolveObserveOptions(options: ObserveOptions): ResolvedObserveO
     project: options.project,
     report: report === false ? false : { ...OBSERVE_DEFAULTS.report, ...definedOnly(report ?? {}), dir: report?.dir },
     alerts: { ...OBSERVE_DEFAULTS.alerts, ...definedOnly(alerts ?? {}), maxWritesPerSecond: alerts?.maxWritesPerSecond },
+    sizes: resolveSizeOptions(options.sizes),
     metrics: {
       push: metrics?.push,
       serve:

@@ -1,6 +1,7 @@
 import { formatBytes } from './format.js'
 import type { HistoryEntry } from './report-log.js'
 import type { BuildSummary } from './report-json.js'
+import { renderSizesHtml, SIZES_STYLE } from './size/html-sizes.js'
 import { WRITE_BUCKETS_SECONDS } from './types.js'
 
 /**
@@ -143,11 +144,13 @@ export function renderHtml(summary: BuildSummary, history: readonly HistoryEntry
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${STYLE}${SIZES_STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)} <span class="status ${s.status}">${s.status}</span></h1>
 <p class="meta">${build} · outDir <code>${escapeHtml(s.outDir)}</code></p>
 ${s.error ? `<p class="meta">error: <code>${escapeHtml(s.error.code ?? '')}</code> ${escapeHtml(s.error.message)}</p>` : ''}
+${renderSizesHtml(s.sizes)}
+<h2>Engine</h2>
 <div class="cards">${cards.map(([label, value]) => `<div class="card">${escapeHtml(label)}<b>${escapeHtml(value)}</b></div>`).join('')}</div>
 <h2>Alerts</h2>${alerts}
 <h2>Write latency (ms, per written file)</h2>

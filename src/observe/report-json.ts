@@ -1,6 +1,7 @@
 import type { Strategy } from '../core/transaction-options.js'
 import type { FileStatus } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
+import type { SizeSummary } from './size/measure.js'
 import type { Alert, BuildReport, BundlerName } from './types.js'
 
 /** Bumped on any incompatible change to `BuildSummary`; documented field by field in the README. */
@@ -48,6 +49,8 @@ export interface BuildSummary {
   changed: Array<{ path: string; status: Exclude<FileStatus, 'unchanged'>; bytes: number; durationMs: number | null }>
   /** Why the build was not committed (or `EO_ALERT` with `failOnAlert`). */
   error: { code: string | null; message: string } | null
+  /** Output sizes and their deltas (`sizes` option); null when off or not committed. */
+  sizes: SizeSummary | null
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -110,5 +113,6 @@ export function summarize(report: BuildReport, context: { project: string; strat
         : [{ path: file.path, status: file.status, bytes: file.bytes, durationMs: file.durationMs === undefined ? null : round(file.durationMs) }],
     ),
     error: describe(report.error),
+    sizes: report.sizes ?? null,
   }
 }

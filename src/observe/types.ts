@@ -1,4 +1,5 @@
 import type { CommitResult } from '../core/transaction.js'
+import type { SizeSummary } from './size/measure.js'
 
 export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
 
@@ -28,13 +29,18 @@ export interface BuildReport {
   txId?: string
   /** Where a build that was not committed failed: in the bundler, or while committing. */
   failedIn?: 'build' | 'commit'
-  /** Thresholds this build crossed (`alerts` option); shown as warnings in the summary line. */
+  /**
+   * Thresholds this build crossed (`alerts` option, and exceeded size `budgets`); shown as
+   * warnings in the summary line.
+   */
   alerts?: Alert[]
+  /** What the committed output weighs and what changed (`sizes` option; committed builds). */
+  sizes?: SizeSummary
 }
 
 /** One threshold crossed by a build. `rule` is stable: CI may match on it. */
 export interface Alert {
-  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback'
+  rule: 'error-ratio' | 'throughput' | 'p99-latency' | 'rollback' | 'size-budget'
   severity: 'warning' | 'critical'
   /** Human text for the summary line, e.g. `error ratio 2.0 % > 1 %`. */
   message: string

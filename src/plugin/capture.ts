@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { Transaction } from '../core/transaction.js'
 import { createTransaction } from '../history/engine.js'
 import { EmitOptimizerError } from '../errors.js'
+import { startSizeCapture } from '../observe/size/capture-sizes.js'
 import { formatSummary } from '../observe/summary-line.js'
 import type { BuildReport, BundlerName } from '../observe/types.js'
 import type { PluginInstance } from './instance.js'
@@ -64,6 +65,7 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
     publishOrder: options.publishOrder,
   })
   const files = new Set<string>()
+  const sizes = startSizeCapture(options.sizes, { root: ctx.root, warn: ctx.logger.warn })
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
@@ -102,17 +104,22 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
       const rel = relative(file)
       tx.write(rel, contents, mode === undefined ? {} : { mode })
       files.add(rel)
+      sizes.write(rel, contents)
     },
     has: (file) => files.has(relative(file)),
     delete(file) {
       const rel = relative(file)
       tx.delete(rel)
       files.delete(rel)
+      sizes.delete(rel)
     },
     async commit() {
       try {
+        sizes.begin({ outDir, stateDir: options.stateDir })
         const result = await tx.commit()
-        return await finish({ ...base(), status: 'committed', result })
+        // Part of the build's time: the report is complete when the build returns.
+        const measured = await sizes.measure(result)
+        return await finish({ ...base(), status: 'committed', result, ...(measured.sizes ? { sizes: measured.sizes } : {}), alerts: measured.alerts })
       } catch (error) {
         // The engine restores the previous output before failing, unless that failed too, in
         // which case it keeps the journal for `recover` and says so on the error.

@@ -107,7 +107,7 @@ describe('metrics registry', () => {
     expect(() => [createMetrics({ bundler: 'vite', project: 'x' }), createMetrics({ bundler: 'vite', project: 'x' })]).not.toThrow()
   })
 
-  it('labels every series with bundler and project only (plus a fixed status/outcome/le): no file paths', async () => {
+  it('labels every series with bundler and project only (plus a fixed status/outcome/le/kind/compression): no file paths', async () => {
     const p = start()
     await p.build(files(10))
     await p.fail(files(2))
@@ -120,9 +120,11 @@ describe('metrics registry', () => {
       status: new Set(['written', 'unchanged', 'deleted', 'error']),
       outcome: new Set(['committed', 'rolled_back', 'failed']),
       le: undefined,
+      kind: new Set(['js', 'css', 'html', 'images', 'fonts', 'other']),
+      compression: new Set(['raw', 'gzip', 'brotli']),
     }
     const m = await read(p)
-    expect(m.size).toBe(10)
+    expect(m.size).toBe(11)
     for (const metric of m.values()) {
       for (const v of metric.values) {
         expect(v.labels.bundler, metric.name).toBe('esbuild')

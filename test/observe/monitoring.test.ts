@@ -48,9 +48,9 @@ describe('grafana-dashboard.json', () => {
     }
   })
 
-  it('has the six panels, filtered by the bundler and project variables', () => {
-    expect(dashboard.panels.map((panel) => panel.title)).toEqual(['Writes/s', 'Error ratio %', 'p99 write latency', 'Written vs unchanged', 'Rollbacks', 'Last build duration'])
-    expect(new Set(dashboard.panels.map((panel) => panel.id)).size).toBe(6)
+  it('has the seven panels, filtered by the bundler and project variables', () => {
+    expect(dashboard.panels.map((panel) => panel.title)).toEqual(['Writes/s', 'Error ratio %', 'p99 write latency', 'Written vs unchanged', 'Rollbacks', 'Last build duration', 'Output size'])
+    expect(new Set(dashboard.panels.map((panel) => panel.id)).size).toBe(7)
     for (const name of ['bundler', 'project']) {
       expect(dashboard.templating.list.find((variable) => variable.name === name)).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*' })
     }
@@ -90,14 +90,14 @@ describe.skipIf(!hasPromtool)(`promtool${skipReason('promtool', hasPromtool)}`, 
   it('accepts alerts.yml', () => {
     const result = run(PROMTOOL, ['check', 'rules', path.join(monitoring, 'alerts.yml')])
     expect(result.status, result.output).toBe(0)
-    expect(result.output).toContain('SUCCESS: 5 rules found')
+    expect(result.output).toContain('SUCCESS: 6 rules found')
   })
 
   it('passes the alert unit tests (each alert firing and not firing)', () => {
     const result = run(PROMTOOL, ['test', 'rules', path.join(monitoring, 'alerts.test.yml')])
     expect(result.status, result.output).toBe(0)
     const tests = fs.readFileSync(path.join(monitoring, 'alerts.test.yml'), 'utf8')
-    for (const alert of ['EmitOptimizerWriteErrorRatioHigh', 'EmitOptimizerNoRecentSuccess', 'EmitOptimizerWriteLatencyP99High', 'EmitOptimizerRollback', 'EmitOptimizerRollbackRateHigh']) {
+    for (const alert of ['EmitOptimizerWriteErrorRatioHigh', 'EmitOptimizerNoRecentSuccess', 'EmitOptimizerWriteLatencyP99High', 'EmitOptimizerRollback', 'EmitOptimizerRollbackRateHigh', 'EmitOptimizerOutputSizeJump']) {
       expect(tests, alert).toMatch(new RegExp(`alertname: ${alert}\\n\\s+exp_alerts:\\n\\s+- exp_labels`))
       expect(tests, alert).toMatch(new RegExp(`alertname: ${alert}\\n\\s+exp_alerts: \\[\\]`))
     }
@@ -120,6 +120,14 @@ describe.skipIf(!hasPromtool)(`promtool${skipReason('promtool', hasPromtool)}`, 
     const result = run(PROMTOOL, ['check', 'rules', rules])
     expect(result.status).not.toBe(0)
     expect(result.output).toMatch(/p99_write_latency|parse error/)
+  })
+
+  it('the output size panel reads emit_optimizer_output_bytes by kind (gzip) and the raw total', () => {
+    const panel = dashboard.panels.find((p) => p.title === 'Output size')!
+    expect(panel.targets.map((t) => t.expr)).toEqual([
+      'sum by (bundler, project, kind) (emit_optimizer_output_bytes{bundler=~"$bundler", project=~"$project", compression="gzip"})',
+      'sum by (bundler, project) (emit_optimizer_output_bytes{bundler=~"$bundler", project=~"$project", compression="raw"})',
+    ])
   })
 
   it('accepts the example prometheus.yml (Pushgateway with honor_labels, alerts.yml loaded)', () => {

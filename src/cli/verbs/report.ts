@@ -10,6 +10,8 @@ import { resolveStateDir } from '../../core/state-dir.js'
 import { formatBytes } from '../../observe/format.js'
 import type { BuildSummary } from '../../observe/report-json.js'
 import { readHistory, type HistoryEntry } from '../../observe/report-log.js'
+import { formatDelta, formatSize } from '../../observe/size/budgets.js'
+import { markdownReport } from '../../observe/size/cli-markdown.js'
 import { REPORT_FILES } from '../../observe/types.js'
 
 /** The `report` verb's own flags. */
@@ -18,6 +20,15 @@ const REPORT_FLAGS: FlagTable = {
   open: { type: 'boolean', description: 'print the path of latest.html and open it with xdg-open when installed' },
   since: { type: 'string', value: '<age>', description: 'list the builds of that window from history.ndjson, e.g. 7d, 12h, 30m' },
   'report-dir': { type: 'string', value: '<dir>', description: "where the reports are when the plugin's report.dir moved them (default: <state dir>/reports)" },
+  markdown: {
+    type: 'boolean',
+    description: 'print the size summary as Markdown (totals, deltas, biggest changes, budgets, status) for a pull-request comment',
+  },
+  baseline: {
+    type: 'string',
+    value: '<version|branch>',
+    description: 'with --markdown: compare the sizes with this kept version or branch instead of the one the build chose',
+  },
 }
 
 interface ReportCommand {
@@ -31,6 +42,8 @@ interface ReportCommand {
   html: boolean
   open: boolean
   since: string | undefined
+  markdown: boolean
+  baseline: string | undefined
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
@@ -42,15 +55,14 @@ function parseAge(text: string): number {
   return Number(match[1]) * UNITS[match[2]!]!
 }
 
+async function locateStateDir(cmd: ReportCommand): Promise<string> {
+  const stateDir = cmd.stateDir ? { stateDir: path.resolve(cmd.root, cmd.stateDir) } : {}
+  return resolveStateDir(resolveTransactionOptions({ outDir: cmd.outDir, root: cmd.root, ...stateDir, fs: nodeFs }))
+}
+
 async function locateReports(cmd: ReportCommand): Promise<string> {
   if (cmd.reportDir !== undefined) return path.resolve(cmd.root, cmd.reportDir)
-  const resolved = resolveTransactionOptions({
-    outDir: cmd.outDir,
-    root: cmd.root,
-    ...(cmd.stateDir ? { stateDir: path.resolve(cmd.root, cmd.stateDir) } : {}),
-    fs: nodeFs,
-  })
-  return path.join(await resolveStateDir(resolved), 'reports')
+  return path.join(await locateStateDir(cmd), 'reports')
 }
 
 function onPath(program: string): boolean {
@@ -76,6 +88,7 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
     ['outDir', displayPath(s.outDir, cwd)],
     ['files', `${s.files.written} written · ${s.files.unchanged} unchanged · ${s.files.deleted} deleted · ${s.files.total} total`],
     ['bytes', formatBytes(s.bytes.written)],
+    ...(s.sizes ? [['output', sizeLine(s.sizes)] as [string, string]] : []),
     ['fs ops', `${s.fsOps.performed} (bundler alone ≈ ${s.fsOps.bundlerAlone}${saved})`],
     ['write ms', `p50 ${ms(s.writeLatencyMs.p50)} · p95 ${ms(s.writeLatencyMs.p95)} · p99 ${ms(s.writeLatencyMs.p99)} · max ${ms(s.writeLatencyMs.max)}`],
     ['throughput', s.throughput.writesPerSecond === null ? '–' : `${Math.round(s.throughput.writesPerSecond)} writes/s`],
@@ -102,6 +115,16 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
   ]
 }
 
+/** `1.23 MB · gzip 402.1 kB · brotli 380.0 kB · +1.3 kB vs previous · −2.0 kB vs main (3f2a1bc)` */
+function sizeLine(sizes: NonNullable<BuildSummary['sizes']>): string {
+  const { all } = sizes.totals
+  const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
+  const parts = [formatSize(all.raw), ...(all.gzip !== null ? [`gzip ${formatSize(all.gzip)}`] : []), ...(all.brotli !== null ? [`brotli ${formatSize(all.brotli)}`] : [])]
+  if (sizes.previous) parts.push(`${formatDelta(sizes.previous.totals.all[compression])} vs previous`)
+  parts.push(sizes.baseline ? `${formatDelta(sizes.baseline.totals.all[compression])} vs ${sizes.baseline.label}` : `no baseline (${sizes.baselineWanted})`)
+  return parts.join(' · ')
+}
+
 function historyLine(entry: HistoryEntry): string {
   const alerts = entry.alerts.length > 0 ? `  ⚠ ${entry.alerts.join(',')}` : ''
   const files = `${entry.written} written · ${entry.unchanged} unchanged · ${entry.deleted} deleted`
@@ -111,7 +134,11 @@ function historyLine(entry: HistoryEntry): string {
 
 /** `emit-optimizer report`: exit 0, or 2 when there is no report (yet). */
 async function runReport(cmd: ReportCommand): Promise<number> {
-  if ([cmd.json && cmd.since === undefined, cmd.html, cmd.open].filter(Boolean).length > 1) throw new UsageError('give one of --json, --html or --open')
+  if ([cmd.json && cmd.since === undefined, cmd.html, cmd.open, cmd.markdown].filter(Boolean).length > 1) {
+    throw new UsageError('give one of --json, --html, --open or --markdown')
+  }
+  if (cmd.baseline !== undefined && !cmd.markdown) throw new UsageError('--baseline goes with --markdown')
+  if (cmd.since !== undefined && cmd.markdown) throw new UsageError('--since lists builds; it does not combine with --markdown')
   if (cmd.since !== undefined && (cmd.html || cmd.open))
     throw new UsageError('--since lists builds as text or --json; it does not combine with --html or --open')
   const dir = await locateReports(cmd)
@@ -151,6 +178,18 @@ async function runReport(cmd: ReportCommand): Promise<number> {
     cmd.io.err(`error: ${displayPath(file, cmd.cwd)} is not valid JSON (${error instanceof Error ? error.message : String(error)}); the next build rewrites it`)
     return 2
   }
+  if (cmd.markdown) {
+    const result = await markdownReport(
+      { project: summary.project, bundler: summary.bundler, status: summary.status, alerts: summary.alerts, sizes: summary.sizes ?? null },
+      { stateDir: await locateStateDir(cmd), root: cmd.root, baseline: cmd.baseline },
+    )
+    if ('missing' in result) {
+      cmd.io.err(`error: ${result.missing}`)
+      return 2
+    }
+    cmd.io.out(result.markdown.trimEnd())
+    return 0
+  }
   for (const line of summaryLines(summary, cmd.cwd)) cmd.io.out(line)
   cmd.io.out(`report       ${displayPath(file, cmd.cwd)} (and latest.html, history.ndjson beside it)`)
   return 0
@@ -162,7 +201,7 @@ export const reportVerb: Verb = {
   flags: { out: OUT_FLAG, ...REPORT_FLAGS },
   details:
     "Exit codes: 0 printed; 2 no report yet, usage or engine error.\nBy default a text summary of reports/latest.json; " +
-      "--json prints the file, --html its HTML twin's path.",
+      "--json prints the file, --html its HTML twin's path, --markdown its size summary as Markdown.",
   run: (ctx) =>
     runReport({
       io: ctx.io,
@@ -175,5 +214,7 @@ export const reportVerb: Verb = {
       html: ctx.flags.boolean('html'),
       open: ctx.flags.boolean('open'),
       since: ctx.flags.string('since'),
+      markdown: ctx.flags.boolean('markdown'),
+      baseline: ctx.flags.string('baseline'),
     }),
 }
