@@ -53,6 +53,6 @@ export interface ResolvedOptions extends Pick<Options, EngineFields | 'onReport'
 export const PLUGIN_DEFAULTS = { clean: 'bundler', summary: true, failOnAlert: false } as const
 
 export function resolveOptions(options: Options = {}): ResolvedOptions {
-  const { project, report, alerts, metrics, ...rest } = options
-  return { ...PLUGIN_DEFAULTS, ...definedOnly(rest), outDir: options.outDir, ...resolveObserveOptions({ project, report, alerts, metrics }) }
+  const { project, report, alerts, sizes, metrics, ...rest } = options
+  return { ...PLUGIN_DEFAULTS, ...definedOnly(rest), outDir: options.outDir, ...resolveObserveOptions({ project, report, alerts, sizes, metrics }) }
 }
