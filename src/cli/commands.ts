@@ -7,6 +7,7 @@ import { historyVerb, rollbackVerb } from './history-commands.js'
 import { displayPath, formatBytes, formatTime, listLines, plural, shellQuote } from './format.js'
 import { runInCheckMode } from '../writer/check.js'
 import { REPORT_FLAGS, runReport } from '../report/cli.js'
+import { runVerb } from './verbs/run.js'
 
 const recoverVerb: Verb = {
   name: 'recover',
@@ -24,10 +25,12 @@ const recoverVerb: Verb = {
     }
     const dir = displayPath(result.outDir, ctx.cwd)
     const leftovers = `${plural(result.leftoversRemoved, 'leftover')} removed`
+    const run = result.interruptedRun
+    if (run) ctx.io.out(`recovered ${dir}: "emit-optimizer run --in-place" of pid ${run.pid} was killed (${run.command}); ${run.action === 'restored' ? 'the previous output is back in place' : 'the previous output was in place'}${run.killedOrphan ? '; its still running command was killed' : ''}`)
     if (result.action === 'rolled-back') ctx.io.out(`recovered ${dir}: rolled back interrupted commit ${result.txId} (${result.strategy}); ${leftovers}`)
     else if (result.action === 'rolled-forward') ctx.io.out(`recovered ${dir}: completed interrupted commit ${result.txId} (${result.strategy}), which had passed its commit point; ${leftovers}`)
     else if (result.leftoversRemoved > 0) ctx.io.out(`recovered ${dir}: no interrupted commit; ${leftovers}`)
-    else ctx.io.out(`${dir}: nothing to recover`)
+    else if (!run) ctx.io.out(`${dir}: nothing to recover`)
     return 0
   },
 }
@@ -132,6 +135,6 @@ const reportVerb: Verb = {
 }
 
 /** Every verb, in help order. */
-export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb]
+export const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb, runVerb]
 
 export type { Io, Verb } from './verb.js'

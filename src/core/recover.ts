@@ -13,6 +13,7 @@ import { discardSwapLeftovers } from './strategies/swap.js'
 import { discardHistoryLeftovers, discardVersion, finishHistory } from '../history/record.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
 import { staleStagingNames } from './bundler-staging.js'
+import { recoverRunSession, type RecoveredRun } from './run-session.js'
 
 export type RecoverOptions = Omit<TransactionOptions, 'outDir' | 'strategy' | 'clean' | 'publishOrder' | 'checkDiskSpace' | 'allowDangerousOutDir'>
 
@@ -25,6 +26,8 @@ export interface RecoverResult {
   strategy?: Strategy
   /** Staging or backup entries removed that no journal referenced. */
   leftoversRemoved: number
+  /** An `emit-optimizer run --in-place` whose runner was killed: what recovery did about it. */
+  interruptedRun?: RecoveredRun
 }
 
 /** Completes a commit whose journal says `committed`; idempotent. */
@@ -45,6 +48,8 @@ export async function removeJournal(ctx: EngineContext): Promise<void> {
  * in journal.ts), then removes staging litter. The caller holds the lock.
  */
 export async function recoverPending(ctx: EngineContext): Promise<Omit<RecoverResult, 'outDir' | 'stateDir'>> {
+  // First, so outDir is the directory the journal describes (the run's commit has its own journal).
+  const interruptedRun = await recoverRunSession(ctx)
   const journal = await readJournal(ctx.fs, ctx.paths.journal)
   let result: Omit<RecoverResult, 'outDir' | 'stateDir'> = { action: 'none', leftoversRemoved: 0 }
   if (journal) {
@@ -62,7 +67,7 @@ export async function recoverPending(ctx: EngineContext): Promise<Omit<RecoverRe
     }
   }
   result.leftoversRemoved = await discardLeftovers(ctx)
-  return result
+  return interruptedRun ? { ...result, interruptedRun } : result
 }
 
 /** Removes staging that no journal references: a commit killed before its journal was written. */
