@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { staleStagingNames, stagingDirFor } from '../core/bundler-staging.js'
+import type { EngineFs } from '../core/fs.js'
 import { resolveTransactionOptions } from '../core/options.js'
 import { EmitOptimizerError } from '../errors.js'
 import { captureDir } from '../adapters/staging.js'
@@ -59,6 +60,12 @@ export interface RunCommandOptions {
    * @default 'inherit'
    */
   stdout?: 'inherit' | NodeJS.WritableStream
+  /**
+   * File system for locking, the session file and the in-place renames; tests wrap it to stop
+   * the runner at chosen steps.
+   * @default node:fs
+   */
+  fs?: EngineFs
 }
 
 export interface RunCommandResult {
@@ -109,6 +116,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     lockTimeoutMs: plugin.lockTimeoutMs,
     durability: plugin.durability,
     allowDangerousOutDir: plugin.allowDangerousOutDir,
+    ...(options.fs ? { fs: options.fs } : {}),
     ...(plugin.stateDir === undefined ? {} : { stateDir: plugin.stateDir }),
   })
   const outDir = engine.outDir
