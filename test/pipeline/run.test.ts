@@ -194,6 +194,56 @@ describe('run (redirect): tsc --outDir {out}', () => {
   })
 })
 
+describe('run (redirect): Eleventy --output={out}', () => {
+  const ELEVENTY = path.join(REPO, 'node_modules', '@11ty', 'eleventy', 'cmd.cjs')
+  function site(): string {
+    const root = scope.tempRoot('eo-run-11ty-')
+    const files: Record<string, string> = {
+      'eleventy.config.js': 'export default function (config) {\n  config.addPassthroughCopy("src/css")\n  return { dir: { input: "src" } }\n}\n',
+      'src/_includes/base.njk': '<!doctype html><title>{{ title }}</title><link rel="stylesheet" href="/css/site.css">{{ content | safe }}\n',
+      'src/index.md': '---\nlayout: base.njk\ntitle: Home\n---\n# Hello\n\n{% for post in collections.post %}- [{{ post.data.title }}]({{ post.url }})\n{% endfor %}\n',
+      'src/css/site.css': 'body { color: #222 }\n',
+    }
+    for (const name of ['first', 'second', 'third']) files[`src/posts/${name}.md`] = `---\ntags: post\nlayout: base.njk\ntitle: ${name}\n---\nThe ${name} post.\n`
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
+      fs.writeFileSync(path.join(root, rel), text)
+    }
+    return root
+  }
+  const nativeEleventy = (root: string, dir: string): number | null => spawnSync(process.execPath, [ELEVENTY, `--output=${dir}`], { cwd: root, encoding: 'utf8' }).status
+  const runEleventy = (root: string, ...flags: string[]): Run => cli(['run', '--root', root, '--out', 'dist', ...flags, '--', process.execPath, ELEVENTY, '--output={out}'])
+
+  it('commits exactly what Eleventy writes natively; a no-change rerun touches no file; a failing template keeps the previous site with exit code 1', { timeout: 300_000 }, () => {
+    const root = site()
+    const dist = path.join(root, 'dist')
+    const first = runEleventy(root)
+    expect(first.code, first.stderr).toBe(0)
+    expect(nativeEleventy(root, 'native')).toBe(0)
+    expectSameTree(dist, path.join(root, 'native'))
+    expect([...snapshot(dist).keys()]).toEqual(['css/site.css', 'index.html', 'posts/first/index.html', 'posts/second/index.html', 'posts/third/index.html'])
+
+    const before = state(dist)
+    expect(json<RunJson>(runEleventy(root, '--json')).stats).toEqual(expect.objectContaining({ written: 0, unchanged: 5, deleted: 0 }))
+    expect(expectMinimal(before, dist)).toEqual([])
+
+    fs.writeFileSync(path.join(root, 'src/posts/second.md'), '---\ntags: post\nlayout: base.njk\ntitle: second\n---\nThe second post, edited.\n')
+    fs.writeFileSync(path.join(root, 'src/posts/third.md'), '---\ntags: post\nlayout: base.njk\ntitle: third\n---\n{% if %}\n')
+    const failed = runEleventy(root)
+    expect(failed.code, failed.stderr).toBe(1)
+    expect(failed.stderr).toContain('error EO_COMMAND_FAILED: the command failed (exit code 1)')
+    expect(diffTrees(snapshot(dist), before.tree)).toEqual([])
+    expect(expectMinimal(before, dist)).toEqual([])
+
+    fs.writeFileSync(path.join(root, 'src/posts/third.md'), '---\ntags: post\nlayout: base.njk\ntitle: third\n---\nThe third post.\n')
+    expect(runEleventy(root).code).toBe(0)
+    expect(expectMinimal(before, dist)).toEqual(['posts/second/index.html'])
+    expect(nativeEleventy(root, 'native')).toBe(0)
+    expectSameTree(dist, path.join(root, 'native'))
+    expect(litter(root)).toEqual([])
+  })
+})
+
 /**
  * A build that empties its output first (`rm -rf`, like `rimraf dist && …`) and then writes it
  * file by file. FAIL_AT / STOP_AT (`emptied` or a page name) make it exit there, or print
