@@ -1,7 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { stagingDirFor } from '../core/bundler-staging.js'
-import { assertSafeOutDir } from '../core/guard.js'
 import type { ResolvedTransactionOptions } from '../core/options.js'
 import { keptDirFor, processId, removeRunSession, RUN_SESSION_FORMAT, swapBack, writeRunSession, type RunSession } from '../core/run-session.js'
 import type { CommandExit, StartedCommand } from './child.js'
@@ -28,7 +27,6 @@ export interface InPlaceRun {
 export async function runInPlace(opts: ResolvedTransactionOptions, command: string, fresh: boolean, start: () => StartedCommand): Promise<InPlaceRun> {
   const { ctx, release } = await lockOutDir(opts)
   try {
-    await assertSafeOutDir(opts.outDir, { root: opts.root, allowDangerous: opts.allowDangerousOutDir, fs: ctx.fs })
     const hadOutDir = await outDirExists(ctx)
     const session: RunSession = {
       format: RUN_SESSION_FORMAT,
@@ -46,6 +44,7 @@ export async function runInPlace(opts: ResolvedTransactionOptions, command: stri
     let started: StartedCommand | undefined
     try {
       fs.rmSync(session.work, { recursive: true, force: true })
+      fs.mkdirSync(path.dirname(opts.outDir), { recursive: true })
       seedDir(session.work, fresh || !hadOutDir ? undefined : opts.outDir)
       if (hadOutDir) await ctx.fs.rename(opts.outDir, session.kept)
       await ctx.fs.rename(session.work, opts.outDir)

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { staleStagingNames, stagingDirFor } from '../core/bundler-staging.js'
 import type { EngineFs } from '../core/fs.js'
+import { assertSafeOutDir } from '../core/guard.js'
 import { resolveTransactionOptions } from '../core/options.js'
 import { EmitOptimizerError } from '../errors.js'
 import { captureDir } from '../adapters/staging.js'
@@ -120,6 +121,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     ...(plugin.stateDir === undefined ? {} : { stateDir: plugin.stateDir }),
   })
   const outDir = engine.outDir
+  // Before the command runs: the commit deletes what the command did not leave (clean).
+  await assertSafeOutDir(outDir, { root, allowDangerous: engine.allowDangerousOutDir, fs: engine.fs })
+  if (mode === 'in-place' && process.platform === 'win32') throw new EmitOptimizerError('EO_INVALID_OPTION', `--in-place needs a POSIX system (it holds the command at a /bin/sh gate in its own process group); on Windows point the tool at {out} instead (outDir: ${outDir}).`)
   const dir = mode === 'redirect' ? stagingDirFor(outDir) : outDir
   const command = substitute(options.command, dir)
   const env: NodeJS.ProcessEnv = { ...process.env, [OUT_ENV]: dir }

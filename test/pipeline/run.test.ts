@@ -405,7 +405,7 @@ describe('run --in-place: a shell build that empties dist first', () => {
       } else {
         // Past `committing` the new output may already be committed: then it is the whole of it.
         expect(nativeBuild(root, { VERSION: '2' })).toBe(0)
-        const isNew = tree.get('index.html')?.sha256 !== before.tree.get('index.html')?.sha256
+        const isNew = JSON.stringify(tree.get('index.html')) !== JSON.stringify(before.tree.get('index.html'))
         expect(diffTrees(tree, isNew ? snapshot(path.join(root, 'native')) : before.tree), `kill point ${killAt}`).toEqual([])
       }
       if (killAt <= childAt) expect(fs.readFileSync(path.join(root, 'ran.log'), 'utf8'), `kill point ${killAt}: the command ran`).toBe(ran)
@@ -461,7 +461,7 @@ describe('run --in-place: a shell build that empties dist first', () => {
 })
 
 describe('run: usage', () => {
-  it('refuses a redirect command that is not told where to write, and a run without a command', () => {
+  it('refuses a redirect command that is not told where to write, a run without a command, and a dangerous outDir before running anything', () => {
     const root = scope.tempRoot('eo-run-usage-')
     const untold = cli(['run', '--root', root, '--out', 'dist', '--', 'sh', '-c', 'mkdir -p dist'])
     expect(untold.code).toBe(2)
@@ -470,5 +470,9 @@ describe('run: usage', () => {
     const none = cli(['run', '--root', root, '--out', 'dist'])
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('run needs the build command after --')
+    const dangerous = cli(['run', '--in-place', '--root', root, '--out', '.', '--', 'sh', '-c', 'echo ran > ran.txt'])
+    expect(dangerous.code).toBe(2)
+    expect(dangerous.stderr).toContain('error EO_DANGEROUS_OUTDIR')
+    expect(fs.existsSync(path.join(root, 'ran.txt'))).toBe(false)
   })
 })
