@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { staleStagingNames, stagingDirFor } from '../core/bundler-staging.js'
+import { IN_PLACE_ENV, staleStagingNames, stagingDirFor } from '../core/bundler-staging.js'
 import type { EngineFs } from '../core/fs.js'
 import { assertSafeOutDir } from '../core/guard.js'
 import { resolveTransactionOptions } from '../core/options.js'
@@ -128,6 +128,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const command = substitute(options.command, dir)
   const env: NodeJS.ProcessEnv = { ...process.env, [OUT_ENV]: dir }
   for (const name of options.stageEnv ?? []) env[name] = dir
+  // A bundler plugin inside the command leaves outDir to its bundler: `run` holds the lock and owns the transaction.
+  if (mode === 'in-place') env[IN_PLACE_ENV] = outDir
   const start = (gated: boolean) => startCommand(command, { cwd: root, env, stdout: options.stdout ?? 'inherit', gated })
   const text = describeCommand(command)
   const capture = () => startCapture(plugin, { bundler: 'command', outDir, root, bundlerCleans: true, logger: options.logger })

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { childScope } from '../support/children.js'
 import { seeded } from '../support/seeded.js'
@@ -457,6 +457,64 @@ describe('run --in-place: a shell build that empties dist first', () => {
     expect(cli(['recover', '--root', root, '--out', 'dist']).code).toBe(0)
     expect(litter(root)).toEqual([])
     expect(expectMinimal(before, dist)).toEqual([])
+  })
+})
+
+describe('run --in-place around `rimraf dist && vite build` with the Vite plugin in the build', () => {
+  const TSX = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href
+  const BUILD_MTS = `import fs from 'node:fs'
+import { build } from ${JSON.stringify(pathToFileURL(path.join(REPO, 'node_modules', 'vite', 'dist', 'node', 'index.js')).href)}
+import emitOptimizer from ${JSON.stringify(pathToFileURL(path.join(REPO, 'plugins', 'vite.ts')).href)}
+
+const out = process.env.OUT ?? 'dist'
+fs.rmSync(out, { recursive: true, force: true }) // rimraf dist
+const fail = { name: 'fail', generateBundle() { if (process.env.FAIL) throw new Error('injected failure in generateBundle') } }
+await build({
+  root: process.cwd(),
+  configFile: false,
+  logLevel: 'warn',
+  build: { outDir: out, sourcemap: true },
+  plugins: [emitOptimizer({ lockTimeoutMs: 2000, onReport: (report) => console.log('PLUGIN ' + report.status) }), fail],
+})
+`
+  function viteProject(): string {
+    const root = scope.tempRoot('eo-run-vite-')
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'vite-app'), root, { recursive: true })
+    fs.writeFileSync(path.join(root, 'build.mts'), BUILD_MTS)
+    return root
+  }
+  const runVite = (root: string, env: NodeJS.ProcessEnv = {}): Run => cli(['run', '--in-place', '--root', root, '--out', 'dist', '--', process.execPath, '--import', TSX, 'build.mts'], env)
+  const nativeVite = (root: string, env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string } => {
+    const result = spawnSync(process.execPath, ['--import', TSX, 'build.mts'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env, OUT: 'native' } })
+    return { code: result.status, stdout: result.stdout }
+  }
+
+  it('the plugin steps aside for run (one transaction, no lock wait); unchanged files keep inode and mtime although Vite rewrites them all; a failure after rimraf keeps the previous output', { timeout: 300_000 }, () => {
+    const root = viteProject()
+    const dist = path.join(root, 'dist')
+    const first = runVite(root)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).not.toContain('PLUGIN')
+    expect(first.stdout.match(/^emit-optimizer: .* committed$/gm)).toHaveLength(1)
+    // Alone, the same script commits through the plugin: the same files and bytes.
+    const native = nativeVite(root)
+    expect(native.code).toBe(0)
+    expect(native.stdout).toContain('PLUGIN committed')
+    expectSameTree(dist, path.join(root, 'native'))
+
+    const before = state(dist)
+    expect(json<RunJson>(cli(['run', '--in-place', '--json', '--root', root, '--out', 'dist', '--', process.execPath, '--import', TSX, 'build.mts'])).stats).toEqual(expect.objectContaining({ written: 0, deleted: 0, unchanged: before.tree.size }))
+    expect(expectMinimal(before, dist)).toEqual([])
+
+    const failed = runVite(root, { FAIL: '1' })
+    expect(failed.code, failed.stderr).toBe(1)
+    expect(failed.stderr).toContain('injected failure in generateBundle')
+    expect(diffTrees(snapshot(dist), before.tree)).toEqual([])
+    expect(expectMinimal(before, dist)).toEqual([])
+    // Natively, rimraf has already removed the output when the build fails.
+    expect(nativeVite(root, { FAIL: '1' }).code).toBe(1)
+    expect(fs.existsSync(path.join(root, 'native'))).toBe(false)
+    expect(litter(root)).toEqual([])
   })
 })
 
