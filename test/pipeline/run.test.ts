@@ -518,6 +518,49 @@ await build({
   })
 })
 
+describe('run --in-place: the esbuild and webpack plugins in the command step aside too', () => {
+  const TSX = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href
+  const url = (...parts: string[]): string => JSON.stringify(pathToFileURL(path.join(REPO, ...parts)).href)
+  const PLUGIN = "{ lockTimeoutMs: 2000, onReport: (report) => console.log('PLUGIN ' + report.status) }"
+  const scripts: Record<string, string> = {
+    esbuild: `import fs from 'node:fs'
+import * as esbuild from ${url('node_modules', 'esbuild', 'lib', 'main.js')}
+import emitOptimizer from ${url('plugins', 'esbuild.ts')}
+const out = process.env.OUT ?? 'dist'
+fs.rmSync(out, { recursive: true, force: true })
+await esbuild.build({ entryPoints: ['src/main.js'], bundle: true, minify: true, outdir: out, logLevel: 'silent', plugins: [emitOptimizer(${PLUGIN})] })
+`,
+    webpack: `import fs from 'node:fs'
+import path from 'node:path'
+import webpack from ${url('node_modules', 'webpack', 'lib', 'index.js')}
+import emitOptimizer from ${url('plugins', 'webpack.ts')}
+const out = process.env.OUT ?? 'dist'
+fs.rmSync(out, { recursive: true, force: true })
+const compiler = webpack({ mode: 'production', context: process.cwd(), entry: './src/main.js', output: { path: path.resolve(out) }, plugins: [emitOptimizer(${PLUGIN})] })
+await new Promise((resolve, reject) => compiler.run((error, stats) => (error || stats.hasErrors() ? reject(error ?? new Error(stats.toString())) : compiler.close(resolve))))
+`,
+  }
+
+  for (const [bundler, script] of Object.entries(scripts)) {
+    it(`${bundler}: one transaction (run's), the same files as the script alone`, { timeout: 300_000 }, () => {
+      const root = scope.tempRoot(`eo-run-${bundler}-`)
+      fs.mkdirSync(path.join(root, 'src'))
+      fs.writeFileSync(path.join(root, 'src', 'main.js'), "import { greet } from './greet.js'\ndocument.title = greet('run')\n")
+      fs.writeFileSync(path.join(root, 'src', 'greet.js'), 'export const greet = (name) => `hello ${name}`\n')
+      fs.writeFileSync(path.join(root, 'build.mts'), script)
+      const ran = cli(['run', '--in-place', '--root', root, '--out', 'dist', '--', process.execPath, '--import', TSX, 'build.mts'])
+      expect(ran.code, ran.stderr).toBe(0)
+      expect(ran.stdout).not.toContain('PLUGIN')
+      expect(ran.stdout.match(/^emit-optimizer: .* committed$/gm)).toHaveLength(1)
+      const alone = spawnSync(process.execPath, ['--import', TSX, 'build.mts'], { cwd: root, encoding: 'utf8', env: { ...process.env, OUT: 'native' } })
+      expect(alone.status, alone.stderr).toBe(0)
+      expect(alone.stdout).toContain('PLUGIN committed')
+      expectSameTree(path.join(root, 'dist'), path.join(root, 'native'))
+      expect(litter(root)).toEqual([])
+    })
+  }
+})
+
 describe('run: usage', () => {
   it('refuses a redirect command that is not told where to write, a run without a command, and a dangerous outDir before running anything', () => {
     const root = scope.tempRoot('eo-run-usage-')
