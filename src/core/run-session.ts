@@ -142,7 +142,8 @@ export async function swapBack(ctx: EngineContext, session: Pick<RunSession, 'ou
 
 /** SIGKILLs a process group and waits (bounded) until its leader is gone. */
 async function killGroup(child: ProcessId): Promise<boolean> {
-  if (!isRunning(child)) return false
+  // A group id of 0 or 1 would mean our own group or every process: never from a valid session.
+  if (!Number.isInteger(child.pid) || child.pid <= 1 || !isRunning(child)) return false
   try {
     process.kill(-child.pid, 'SIGKILL')
   } catch (error) {

@@ -14,6 +14,15 @@ export interface CommandExit {
   spawnError: Error | null
 }
 
+/** A command that has ended: its exit, and the directory it left (to commit on success), removed by `finish`. */
+export interface FinishedCommand {
+  exit: CommandExit
+  /** Redirect: the staging dir; in place: what the command left in outDir, moved aside. */
+  output: string
+  /** Removes `output` (and an in-place session file) once it is committed or given up. */
+  finish(): Promise<void>
+}
+
 export interface StartedCommand {
   readonly pid: number
   /** Lets a gated command start (see `gated`). */
@@ -64,7 +73,7 @@ export function startCommand(command: readonly string[], options: StartOptions):
   const forward = (signal: NodeJS.Signals): void => {
     interrupted ??= signal
     try {
-      if (options.gated) process.kill(-child.pid!, signal)
+      if (options.gated && child.pid !== undefined && child.pid > 1) process.kill(-child.pid, signal)
       else child.kill(signal)
     } catch {
       // Already gone.

@@ -3,16 +3,8 @@ import path from 'node:path'
 import { stagingDirFor } from '../core/bundler-staging.js'
 import type { ResolvedTransactionOptions } from '../core/options.js'
 import { keptDirFor, processId, removeRunSession, RUN_SESSION_FORMAT, swapBack, writeRunSession, type RunSession } from '../core/run-session.js'
-import type { CommandExit, StartedCommand } from './child.js'
+import type { FinishedCommand, StartedCommand } from './child.js'
 import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'
-
-export interface InPlaceRun {
-  exit: CommandExit
-  /** What the command left in outDir (now moved aside), to commit on success; removed on failure. */
-  output: string
-  /** Removes the session file once the output is committed (or given up). */
-  finish(): Promise<void>
-}
 
 /**
  * Runs a command that writes outDir itself (see the session rules in core/run-session.ts). The
@@ -24,7 +16,7 @@ export interface InPlaceRun {
  * The lock is held from before the first rename until the previous output is back: no other
  * build commits to outDir meanwhile (it waits, up to its lock timeout).
  */
-export async function runInPlace(opts: ResolvedTransactionOptions, command: string, fresh: boolean, start: () => StartedCommand): Promise<InPlaceRun> {
+export async function runInPlace(opts: ResolvedTransactionOptions, command: string, fresh: boolean, start: () => StartedCommand): Promise<FinishedCommand> {
   const { ctx, release } = await lockOutDir(opts)
   try {
     const hadOutDir = await outDirExists(ctx)
@@ -51,7 +43,7 @@ export async function runInPlace(opts: ResolvedTransactionOptions, command: stri
       if (ctx.fsync) await ctx.fs.fsyncPath(path.dirname(opts.outDir))
       started = start()
       // Recorded before the gate opens: a recovery after our SIGKILL kills the command's group.
-      session.child = processId(started.pid)
+      session.child = started.pid > 1 ? processId(started.pid) : null
       await writeRunSession(ctx, session)
       started.release()
       const exit = await started.exit
@@ -75,7 +67,7 @@ export async function runInPlace(opts: ResolvedTransactionOptions, command: stri
       // Our own failure (a rename, the state dir): stop the command, put the previous output back.
       if (started) {
         try {
-          process.kill(-started.pid, 'SIGKILL')
+          if (started.pid > 1) process.kill(-started.pid, 'SIGKILL')
         } catch {
           // already gone
         }

@@ -1,6 +1,5 @@
-import fs from 'node:fs'
 import path from 'node:path'
-import { IN_PLACE_ENV, staleStagingNames, stagingDirFor } from '../core/bundler-staging.js'
+import { IN_PLACE_ENV, stagingDirFor } from '../core/bundler-staging.js'
 import type { EngineFs } from '../core/fs.js'
 import { assertSafeOutDir } from '../core/guard.js'
 import { resolveTransactionOptions } from '../core/options.js'
@@ -11,7 +10,7 @@ import { resolveOptions, type Options } from '../plugin/options.js'
 import type { BuildReport } from '../plugin/report.js'
 import { exitCodeOf, startCommand, type CommandExit } from './child.js'
 import { runInPlace } from './in-place.js'
-import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'
+import { runRedirected } from './redirect.js'
 
 /** Replaced, in every argument of the command, by the directory it must write. */
 export const OUT_PLACEHOLDER = '{out}'
@@ -134,36 +133,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const text = describeCommand(command)
   const capture = () => startCapture(plugin, { bundler: 'command', outDir, root, bundlerCleans: true, logger: options.logger })
 
-  let exit: CommandExit
-  let output: string
-  let finish = async (): Promise<void> => fs.rmSync(output, { recursive: true, force: true })
-  if (mode === 'in-place') {
-    const run = await runInPlace(engine, text, options.fresh ?? false, () => start(true))
-    ;({ exit, output } = run)
-    finish = run.finish
-  } else {
-    output = dir
-    for (const name of staleStagingNames(outDir, fs.existsSync(path.dirname(outDir)) ? fs.readdirSync(path.dirname(outDir)) : [])) fs.rmSync(path.join(path.dirname(outDir), name), { recursive: true, force: true })
-    fs.rmSync(output, { recursive: true, force: true })
-    fs.mkdirSync(path.dirname(outDir), { recursive: true })
-    if (options.fresh) seedDir(output, undefined)
-    else {
-      // Under the lock, so the copy is one committed state, not half a commit in progress.
-      const { ctx, release } = await lockOutDir(engine)
-      try {
-        seedDir(output, (await outDirExists(ctx)) ? outDir : undefined)
-      } finally {
-        await release()
-      }
-    }
-    try {
-      exit = await start(false).exit
-    } catch (error) {
-      await finish()
-      throw error
-    }
-  }
-
+  const { exit, output, finish } = mode === 'in-place' ? await runInPlace(engine, text, options.fresh ?? false, () => start(true)) : await runRedirected(engine, dir, options.fresh ?? false, () => start(false))
   const failure = failureOf(exit, text, outDir)
   let report: BuildReport
   try {
