@@ -3,7 +3,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineContext } from './context.js'
-import { ignoring, lstatOrUndefined, readTextOrUndefined } from './fs.js'
+import { ignoring, lstatOrUndefined, readTextOrUndefined, type EngineFs } from './fs.js'
 import { processStartTicks } from './lock.js'
 
 /**
@@ -103,16 +103,16 @@ export function isRunning(id: ProcessId): boolean {
   return id.procStart === undefined || fields[19] === id.procStart
 }
 
-export async function readRunSession(ctx: EngineContext): Promise<RunSession | undefined> {
-  const file = runSessionPath(ctx.paths.dir)
-  const text = await readTextOrUndefined(ctx.fs, file)
+export async function readRunSession(efs: EngineFs, stateDir: string, outDir: string): Promise<RunSession | undefined> {
+  const file = runSessionPath(stateDir)
+  const text = await readTextOrUndefined(efs, file)
   if (text === undefined) return undefined
   try {
     const session = JSON.parse(text) as RunSession
     if (session?.format !== RUN_SESSION_FORMAT || !['running', 'committing'].includes(session.phase) || typeof session.kept !== 'string' || typeof session.work !== 'string') throw new Error('unknown format or phase')
     return session
   } catch (error) {
-    throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the session file of an interrupted "emit-optimizer run --in-place" cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. A previous output may be waiting in a ".${path.basename(ctx.outDir)}.eo-kept-<pid>" directory next to outDir: rename it back to ${ctx.outDir} if outDir is damaged, then delete the session file.`, { path: file, cause: error })
+    throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the session file of an interrupted "emit-optimizer run --in-place" cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. A previous output may be waiting in a ".${path.basename(outDir)}.eo-kept-<pid>" directory next to outDir: rename it back to ${outDir} if outDir is damaged, then delete the session file.`, { path: file, cause: error })
   }
 }
 
@@ -156,7 +156,7 @@ async function killGroup(child: ProcessId): Promise<boolean> {
 
 /** Recovers an in-place run whose runner is gone; see the rules above. The caller holds the lock. */
 export async function recoverRunSession(ctx: EngineContext): Promise<RecoveredRun | undefined> {
-  const session = await readRunSession(ctx)
+  const session = await readRunSession(ctx.fs, ctx.paths.dir, ctx.outDir)
   if (!session || isRunning(session)) return undefined
   if (session.outDir !== ctx.outDir) {
     throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the run session "${runSessionPath(ctx.paths.dir)}" belongs to outDir ${session.outDir}, not ${ctx.outDir}. Nothing was changed; run "emit-optimizer recover --out ${session.outDir}" or pass the stateDir of this outDir.`, { path: runSessionPath(ctx.paths.dir) })

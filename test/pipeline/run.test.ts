@@ -353,9 +353,12 @@ describe('run --in-place: a shell build that empties dist first', () => {
       const { runner, commandPid } = await stoppedRun(root, stopAt)
       // While it runs, readers see the command's directory: emptied, or partly rewritten.
       expect(diffTrees(snapshot(dist), before.tree)).not.toEqual([])
+      const status = (): { run: { phase: string; pid: number; alive: boolean } | null } => json(cli(['status', '--json', '--root', root, '--out', 'dist']))
+      if (i === 0) expect(status().run).toMatchObject({ phase: 'running', pid: runner.pid, alive: true })
       runner.kill('SIGKILL')
       await once(runner, 'exit')
       expect(running(commandPid), 'the orphaned command is still blocked').toBe(true)
+      if (i === 0) expect(status().run).toMatchObject({ phase: 'running', alive: false })
 
       if (i < 2) {
         const recovered = cli(['recover', '--root', root, '--out', 'dist'])
