@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Plugin as VitePlugin, ResolvedConfig } from 'vite'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
-import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
+import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
 /**
@@ -80,8 +80,8 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   let root = process.cwd()
 
   const redirect = (build: ResolvedConfig['build']): Target[] => {
-    if (!build.write || isStagingDir(build.outDir)) return []
     const outDir = path.resolve(root, build.outDir)
+    if (!build.write || ownedByRun(outDir)) return []
     // Vite's own rule (resolveEmptyOutDir): unset means "empty it when it is inside root".
     const bundlerCleans = build.emptyOutDir ?? !path.relative(root, outDir).startsWith('..')
     const targets: Target[] = []

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import type { BundlerName } from '../observe/types.js'
+import { ownedByRun } from '../core/bundler-staging.js'
 import type { EmitOptimizerError } from '../errors.js'
 import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
 
@@ -121,10 +122,13 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
     void abort(close(), new Error('a new compilation started before the previous one emitted'))
     // Something else took over the output (webpack-dev-middleware's memory fs): stay out of it.
     if (!overlay || compiler.outputFileSystem !== overlay) return
-    const current: Build = { compilation, capture: undefined, root: path.resolve(compiler.outputPath), assets: [], refused: new Map() }
+    const root = path.resolve(compiler.outputPath)
+    const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : root
+    // `emit-optimizer run` owns this directory's transaction: the bundler writes it directly.
+    if (ownedByRun(outDir)) return
+    const current: Build = { compilation, capture: undefined, root, assets: [], refused: new Map() }
     build = current
     // From here on: Rspack cleans output.path before the JS `emit` hook runs.
-    const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : current.root
     overlay.begin(() => captureOf(current), current.root, outDir)
   })
 

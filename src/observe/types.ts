@@ -1,7 +1,8 @@
 import type { CommitResult } from '../core/transaction.js'
 import type { SizeSummary } from './size/measure.js'
 
-export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
+/** `command`: a build run through `emit-optimizer run`. */
+export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild' | 'command'
 
 /** What one build did to its outDir; the metrics and report work render this. */
 export interface BuildReport {
