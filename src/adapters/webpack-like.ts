@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import type { OutputCapture } from '../plugin/capture.js'
+import type { BuildSink } from './output-group.js'
 
 /**
  * The output file system webpack and Rspack write through (`compiler.outputFileSystem`), replaced
@@ -58,7 +58,7 @@ export interface StatsLike {
 
 interface Session {
   /** Started on first use, so the capture's duration does not include compiling. */
-  capture: () => OutputCapture
+  capture: () => Pick<BuildSink, 'write' | 'delete'>
   /** The bundler's output path: the paths it passes are under it. */
   root: string
   /** Where the previous output really is (`options.outDir` may differ from the output path). */
@@ -137,7 +137,7 @@ export class CaptureFs {
   }
 
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
-  begin(capture: () => OutputCapture, root: string, outDir: string): void {
+  begin(capture: () => Pick<BuildSink, 'write' | 'delete'>, root: string, outDir: string): void {
     this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set(), refused: new Map() }
     this.dropping = undefined
   }

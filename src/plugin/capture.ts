@@ -18,6 +18,8 @@ export interface CaptureContext {
   /** Whether the bundler was set to empty outDir before building (applied at commit instead). */
   bundlerCleans: boolean
   logger: PluginLogger
+  /** What this transaction commits when one outDir takes several builds (compiler names, environments). */
+  target?: string
 }
 
 /** The files one build would write, collected in memory and committed as one transaction. */
@@ -73,7 +75,7 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     await options.onReport?.(report)
     return report
   }
-  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size, txId: tx.id })
+  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size, txId: tx.id, ...(ctx.target === undefined ? {} : { target: ctx.target }) })
 
   return {
     outDir,

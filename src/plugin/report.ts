@@ -16,6 +16,8 @@ export interface BuildReport {
   outDir: string
   startedAt: string
   durationMs: number
+  /** What was committed when one outDir takes several builds: `mobile+desktop → dist` (compiler names or environments, and the outDir). */
+  target?: string
   /** Files captured from the bundler for this build. */
   captured: number
   /** Per-file outcomes, stats and phase timings (committed builds). */
@@ -46,9 +48,10 @@ export function formatSummary(report: BuildReport): string {
 
 function formatCounts(report: BuildReport): string {
   const ms = `${Math.round(report.durationMs)} ms`
-  if (!report.result) return `emit-optimizer: ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
+  const name = report.target === undefined ? 'emit-optimizer:' : `emit-optimizer (${report.target}):`
+  if (!report.result) return `${name} ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
   const { written, unchanged, deleted, bytesWritten } = report.result.stats
-  return `emit-optimizer: ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms} · ${report.status}`
+  return `${name} ${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)} · ${ms} · ${report.status}`
 }
 
 /** ` · ⚠ 2 alerts: error ratio 2.0 % > 1 %; build rolled back` */
