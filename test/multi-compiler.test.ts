@@ -13,6 +13,7 @@ import rspackPlugin from '../plugins/rspack.js'
 import webpackPlugin from '../plugins/webpack.js'
 import type { Options } from '../src/plugin/options.js'
 import { formatSummary, type BuildReport } from '../src/plugin/report.js'
+import type { BuildSummary } from '../src/report/json.js'
 import { fileStamps, reportQueue, tempApp, type ReportQueue } from './support/bundler-app.js'
 import { diffTrees, snapshot } from './support/tree.js'
 
@@ -159,7 +160,7 @@ describe.each(['webpack', 'rspack'] as const)('%s MultiCompiler', (bundler) => {
     const ours = app()
     const eo = { onReport: ours.queue.onReport }
     await build(bundler, ours.dir, { sequential, eo })
-    drain(ours.queue)
+    const { stateDir } = drain(ours.queue)[0]!.result!
     const before = snapshot(ours.dist)
     const stamps = fileStamps(ours.dist)
     fs.writeFileSync(path.join(ours.dir, 'example.js'), fs.readFileSync(path.join(ours.dir, 'example.js'), 'utf8').replace("import { greet } from './shared.js'", "import { greet } from './shared.js'\nif (ENV === 'desktop') { const broken = ; }"))
@@ -170,6 +171,10 @@ describe.each(['webpack', 'rspack'] as const)('%s MultiCompiler', (bundler) => {
     expect(String(reports[0]!.error)).toMatch(/example\.js|Unexpected token|Expression expected/i)
     expect(diffTrees(snapshot(ours.dist), before)).toEqual([])
     expect(fileStamps(ours.dist)).toEqual(stamps)
+    // The rolled-back report counts what outDir still holds, not 0.
+    const latest = JSON.parse(fs.readFileSync(path.join(stateDir, 'reports', 'latest.json'), 'utf8')) as BuildSummary
+    expect(latest.status).toBe('rolled-back')
+    expect(latest.files.total).toBe(before.size)
   })
 
   it('different output paths commit separately, each summary naming its compiler and dir', async () => {

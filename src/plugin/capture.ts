@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { countFiles } from '../core/count-files.js'
 import { createTransaction, type Transaction } from '../core/transaction.js'
 import { EmitOptimizerError } from '../errors.js'
 import { observe } from './observe.js'
@@ -60,6 +61,7 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
+    if (!report.result) report.outDirFiles = await countFiles(outDir).catch(() => undefined)
     try {
       report.alerts = await observe(report, options, ctx)
       if (options.failOnAlert && report.alerts.length > 0 && report.error === undefined) {

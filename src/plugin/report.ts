@@ -18,6 +18,8 @@ export interface BuildReport {
   durationMs: number
   /** What was committed when one outDir takes several builds: `mobile+desktop → dist` (compiler names or environments, and the outDir). */
   target?: string
+  /** Files outDir holds after a build that was not committed (the previous output, kept). */
+  outDirFiles?: number
   /** Files captured from the bundler for this build. */
   captured: number
   /** Per-file outcomes, stats and phase timings (committed builds). */

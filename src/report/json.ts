@@ -97,7 +97,7 @@ export function summarize(report: BuildReport, context: { project: string; strat
     outDir: report.outDir,
     strategy: result?.strategy ?? context.strategy,
     build: { id: result?.txId ?? report.txId ?? null, startedAt: report.startedAt, durationMs: round(report.durationMs) },
-    files: { captured: report.captured, written, unchanged: stats?.unchanged ?? 0, deleted: stats?.deleted ?? 0, total: stats?.total ?? 0 },
+    files: { captured: report.captured, written, unchanged: stats?.unchanged ?? 0, deleted: stats?.deleted ?? 0, total: stats?.total ?? report.outDirFiles ?? 0 },
     bytes: { written: stats?.bytesWritten ?? 0 },
     fsOps: { performed: stats?.fsOps ?? 0, bundlerAlone, saved: bundlerAlone > 0 && stats ? round(1 - stats.fsOps / bundlerAlone) : null },
     writeLatencyMs: { p50: at(50), p95: at(95), p99: at(99), max: at(100) },
