@@ -174,7 +174,8 @@ export class CaptureFs {
     return true
   }
 
-  private relative(session: Session, file: string): string {
+  // Not `relative`: webpack calls `fs.relative(from, to)` when an output file system has one.
+  private pathIn(session: Session, file: string): string {
     return path.relative(session.root, file).split(path.sep).join('/')
   }
 
@@ -220,7 +221,7 @@ export class CaptureFs {
     this.undelete(session, abs)
     session.files.set(abs, { contents, mode })
     try {
-      session.capture().write(this.relative(session, abs), contents, mode)
+      session.capture().write(this.pathIn(session, abs), contents, mode)
     } catch (error) {
       if (!(error instanceof EmitOptimizerError)) return done(callback, error as NodeJS.ErrnoException)
       // A name the engine refuses (`．．/x`, over-long): recorded like a write outside, so the
@@ -299,7 +300,7 @@ export class CaptureFs {
     const remove = (): void => {
       session.files.delete(abs)
       session.deleted.add(abs)
-      session.capture().delete(this.relative(session, abs))
+      session.capture().delete(this.pathIn(session, abs))
       done(callback, null)
     }
     if (session.files.has(abs)) return remove()
@@ -337,7 +338,7 @@ export class CaptureFs {
     const abs = path.resolve(file)
     const setMode = (contents: Buffer): void => {
       session.files.set(abs, { contents, mode: mode & 0o7777 })
-      session.capture().write(this.relative(session, abs), contents, mode & 0o7777)
+      session.capture().write(this.pathIn(session, abs), contents, mode & 0o7777)
       done(callback, null)
     }
     const captured = session.files.get(abs)

@@ -41,7 +41,7 @@ export interface Options {
   clean?: boolean | 'bundler'
   /**
    * Where the manifest, journal, lock and staging live (same filesystem as outDir).
-   * @default '<root>/node_modules/.cache/emit-optimizer/<outDir name>-<hash>'
+   * @default '<project>/node_modules/.cache/emit-optimizer/<outDir name>-<hash>', where <project> is the nearest directory from the bundler's root up with a project package.json (one under the root itself is kept when it exists)
    */
   stateDir?: string
   /**
