@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { ResolvedOptions } from '../plugin/options.js'
-import { OutputGroup, type BuildSink, type GroupMember } from './output-group.js'
+import { groupRoots, OutputGroup, type BuildSink, type GroupMember } from './output-group.js'
 import type { BuildRoute, WebpackLikeCompiler, WebpackLikeSpec } from './webpack-like-hooks.js'
 
 /**
@@ -48,8 +48,6 @@ function outDirOf(child: Child): string {
   return child.options.outDir ? path.resolve(child.compiler.context, child.options.outDir) : path.resolve(child.compiler.outputPath)
 }
 
-const inside = (dir: string, parent: string): boolean => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep)
-
 /** `mobile+desktop → dist`: what a commit holds, relative to the compiler's context. */
 export function targetLabel(names: string, outDir: string, context: string): string {
   const rel = path.relative(context, outDir)
@@ -57,9 +55,7 @@ export function targetLabel(names: string, outDir: string, context: string): str
 }
 
 function buildGroups(multi: Multi): NonNullable<Multi['groups']> {
-  const dirs = multi.children.map(outDirOf)
-  // Union of nested paths: each child joins the cluster of the outermost path containing it.
-  const rootOf = multi.children.map((_, i) => dirs.reduce((best, dir) => (inside(dirs[i]!, dir) && dir.length < best.length ? dir : best), dirs[i]!))
+  const rootOf = groupRoots(multi.children.map(outDirOf))
   const groups: NonNullable<Multi['groups']> = new Map()
   const byRoot = new Map<string, Child[]>()
   multi.children.forEach((child, i) => byRoot.set(rootOf[i]!, [...(byRoot.get(rootOf[i]!) ?? []), child]))

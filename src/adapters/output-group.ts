@@ -18,6 +18,13 @@ import type { OutputCapture } from '../plugin/capture.js'
  * a framework (Rsbuild) calls `settle()` from its own end-of-build hook.
  */
 
+const inside = (dir: string, parent: string): boolean => dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep)
+
+/** For each absolute dir, the outermost of `dirs` that contains it (itself when none does): the outDir of its group. */
+export function groupRoots(dirs: readonly string[]): string[] {
+  return dirs.map((dir) => dirs.reduce((best, other) => (inside(dir, other) && other.length < best.length ? other : best), dir))
+}
+
 /** Where one compiler's build goes: its own transaction, or its slot in a group's. */
 export interface BuildSink {
   write(file: string, contents: string | Uint8Array, mode?: number): void
@@ -28,7 +35,7 @@ export interface BuildSink {
   abort(error: unknown): Promise<unknown>
 }
 
-interface Captured {
+export interface Captured {
   contents: Uint8Array | string
   mode: number | undefined
 }
@@ -108,6 +115,8 @@ export class GroupMember {
 
 export class OutputGroup {
   readonly members: GroupMember[] = []
+  /** Files of every round that members may overwrite (a framework's copied public dir), by path in outDir. */
+  private base = new Map<string, Captured>()
   private readonly settings: GroupSettings
   /** Serialises rounds: a round commits after the previous one's commit ended. */
   private last: Promise<unknown> = Promise.resolve()
@@ -126,6 +135,11 @@ export class OutputGroup {
     const member = new GroupMember(this, name, prefix)
     this.members.push(member)
     return member
+  }
+
+  /** Sets the files every round holds unless a member writes the same path. */
+  setBase(files: Map<string, Captured>): void {
+    this.base = files
   }
 
   /** Every member is expected to build (a `run()` of the whole MultiCompiler, an Rsbuild build). */
@@ -163,6 +177,11 @@ export class OutputGroup {
       if (error !== undefined || incomplete) return capture.abort(error ?? new Error(`not every compiler of the group finished (${members.filter((m) => m.result === undefined).map((m) => m.name).join(', ')})`))
       const written = new Set<string>()
       try {
+        for (const [file, { contents, mode }] of this.base) {
+          if (members.some((member) => (member.result as { files: Map<string, Captured> }).files.has(file))) continue
+          capture.write(file, contents, mode)
+          written.add(file)
+        }
         for (const member of members) {
           const result = member.result as { files: Map<string, Captured>; deletes: Set<string> }
           for (const [file, { contents, mode }] of result.files) {
