@@ -133,4 +133,38 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
     built(rsbuildBuild(native.dir))
     expect(diffTrees(snapshot(ours.dist), snapshot(native.dist))).toEqual([])
   })
+
+  describe('web + node environments (an Rspack MultiCompiler, dist and dist/server)', () => {
+    const SERVER = "import { renderToString } from 'react-dom/server';\nimport App from './App';\n\nexport const render = () => renderToString(<App />);\n"
+    const ENVIRONMENTS = "environments: { web: {}, node: { source: { entry: { index: './src/server.tsx' } }, output: { target: 'node', distPath: { root: 'dist/server' } } } },\n  plugins:"
+    function twoEnvs(entry: boolean): { dir: string; dist: string } {
+      const made = app(entry)
+      fs.writeFileSync(path.join(made.dir, 'src', 'server.tsx'), SERVER)
+      edit(made.dir, 'rsbuild.config.ts', (text) => text.replace('plugins:', ENVIRONMENTS))
+      return made
+    }
+
+    it('commits both environments as one transaction, equal to native; a failure in one keeps all of dist', () => {
+      const native = twoEnvs(false)
+      built(rsbuildBuild(native.dir))
+      const expected = snapshot(native.dist)
+      expect([...expected.keys()].filter((file) => file.startsWith('server/')).length).toBeGreaterThan(0)
+
+      const ours = twoEnvs(true)
+      const first = built(rsbuildBuild(ours.dir))
+      expect(first.output).toMatch(/emit-optimizer \(web\+node → dist\): \d+ written .* committed/)
+      expect(first.output.match(/emit-optimizer \(/g)).toHaveLength(1)
+      expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
+      const stamps = fileStamps(ours.dist)
+      built(rsbuildBuild(ours.dir))
+      expect(fileStamps(ours.dist)).toEqual(stamps)
+
+      edit(ours.dir, path.join('src', 'server.tsx'), (text) => `${text}\nconst broken = ;\n`)
+      const failed = rsbuildBuild(ours.dir)
+      expect(failed.code).not.toBe(0)
+      expect(failed.output).toMatch(/Syntax Error/)
+      expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
+      expect(fileStamps(ours.dist)).toEqual(stamps)
+    })
+  })
 })
