@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { groupRoots, OutputGroup, type GroupMember } from '../adapters/output-group.js'
+import { groupRoots, OutputGroup, type Captured, type GroupMember } from '../adapters/output-group.js'
 import { targetLabel } from '../adapters/multi-compiler.js'
 import { applyWebpackLike, type WebpackLikeCompiler } from '../adapters/webpack-like-hooks.js'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
@@ -27,13 +27,15 @@ import { readPublicDir } from './public-dir.js'
  *   `onAfterBuild` work. A build with errors is rolled back there; a commit that fails throws,
  *   failing the build. When an earlier `onAfterBuild` hook throws, ours never runs: the round is
  *   rolled back when the compiler closes (`shutdown`), and Rsbuild fails with that hook's error.
+ * - only `rsbuild build` (`context.action`): the dev server keeps its output in memory, and
+ *   `inspect` shows the user's config as it is;
  * - logs go through `api.logger` (Rsbuild sets Rspack's `infrastructureLogging.level` to
  *   'error', which would hide them).
  */
 
 /** The part of Rsbuild's plugin API this entry uses (`RsbuildPluginAPI`). */
 export interface RsbuildApiLike {
-  context: { rootPath: string }
+  context: { rootPath: string; action?: 'build' | 'dev' | 'preview' }
   logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void }
   modifyRsbuildConfig(fn: (config: { server?: { publicDir?: PublicDirOption }; environments?: Record<string, { server?: { publicDir?: PublicDirOption } }> }) => unknown): void
   modifyEnvironmentConfig(fn: (config: { output: { cleanDistPath?: unknown } }, utils: { name: string }) => unknown): void
@@ -159,6 +161,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
 
       /** Each public dir's own `copyOnBuild`, by absolute path (the config sees `false`). */
       const copyOnBuild = new Map<string, boolean | 'auto'>()
+      const building = (): boolean => api.context.action === 'build'
       const takeOver = (value: PublicDirOption | undefined): PublicDirOption => {
         if (value === false) return false
         return (value === undefined ? [{}] : Array.isArray(value) ? value : [value]).map((entry) => {
@@ -168,6 +171,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
         })
       }
       api.modifyRsbuildConfig((config) => {
+        if (!building()) return config
         config.server = { ...config.server, publicDir: takeOver(config.server?.publicDir) }
         for (const env of Object.values(config.environments ?? {})) if (env.server?.publicDir !== undefined) env.server.publicDir = takeOver(env.server.publicDir)
         return config
@@ -175,7 +179,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
 
       /** Rsbuild's public dir copy (first compile), as base files of the groups. */
       const copyPublic = async (contexts: EnvironmentContextLike[]): Promise<void> => {
-        const base = new Map<OutputGroup, Map<string, { contents: Uint8Array | string; mode: number | undefined }>>()
+        const base = new Map<OutputGroup, Map<string, Captured>>()
         const byDir = new Map<string, { ignore: string[]; distPaths: string[] }>()
         for (const context of contexts) {
           for (const { name, ignore } of context.config.server.publicDir) {
@@ -205,6 +209,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
       }
 
       api.modifyEnvironmentConfig((config, { name }) => {
+        if (!building()) return config
         const env = environments.get(name)
         environments.set(name, { name, distPath: env?.distPath ?? '', clean: config.output.cleanDistPath as CleanDistPath | undefined })
         // Applied at commit instead (see the top comment).
@@ -213,6 +218,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
       })
 
       api.modifyRspackConfig((config, { environment }) => {
+        if (!building()) return config
         const env = environments.get(environment.name)
         environments.set(environment.name, { name: environment.name, distPath: path.resolve(environment.distPath), clean: env?.clean })
         groups = undefined
@@ -221,7 +227,9 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
           apply(compiler: WebpackLikeCompiler & { rspack: { WebpackError: new (message: string) => Error }; hooks: { shutdown: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
             applyWebpackLike(compiler, options, { bundler: 'rspack', createError: (message) => new compiler.rspack.WebpackError(message) }, { open: () => groupsOf().get(environment.name)!.member.open(), logger })
             // An earlier onAfterBuild hook threw, so ours did not run: roll the round back.
-            compiler.hooks.shutdown.tapPromise(NAME, async () => void (await settle(new Error('the build failed after bundling (an onAfterBuild hook threw); the output was not committed'))))
+            compiler.hooks.shutdown.tapPromise(NAME, async () => {
+              await settle(new Error('the build failed after bundling (an onAfterBuild hook threw); the output was not committed'))
+            })
           },
         }
         config.plugins = [...(config.plugins ?? []), plugin]
@@ -229,6 +237,7 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
       })
 
       api.onBeforeBuild(async ({ isFirstCompile, environments: contexts }) => {
+        if (!building()) return
         // Rsbuild empties the dist paths before the first compile only (also in watch mode).
         if (!isFirstCompile) return
         await copyPublic(Object.values(contexts))
@@ -246,12 +255,15 @@ export function rsbuildPlugin(raw?: Options): RsbuildPluginLike {
       api.onAfterBuild({
         order: 'post',
         handler: async ({ stats }) => {
+          if (!building()) return
           const error = await settle(stats?.hasErrors() ? firstError(stats) : undefined)
           if (error !== undefined) throw error instanceof Error ? error : new Error(describeError(error))
         },
       })
 
-      api.onCloseBuild(async () => void (await settle(new Error('the build was closed before it finished; the output was not committed'))))
+      api.onCloseBuild(async () => {
+        if (building()) await settle(new Error('the build was closed before it finished; the output was not committed'))
+      })
     },
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BuildSummary } from '../../src/report/json.js'
 import { fileStamps } from '../support/bundler-app.js'
-import { ensureBuilt, installStarter, starterCopy, type CommandResult } from '../support/frameworks.js'
+import { ensureBuilt, installStarter, startIn, starterCopy, type CommandResult } from '../support/frameworks.js'
 import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../support/rsbuild-starter.js'
 import { diffTrees, snapshot } from '../support/tree.js'
 
@@ -166,5 +166,31 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
       expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
       expect(fileStamps(ours.dist)).toEqual(stamps)
     })
+  })
+
+  it('rsbuild build --watch: each rebuild is one transaction; the public files and unchanged chunks stay untouched', async () => {
+    const ours = app(true)
+    const watch = startIn(ours.dir, process.execPath, [path.join(ours.dir, 'node_modules', '@rsbuild', 'core', 'bin', 'rsbuild.js'), 'build', '--watch'])
+    const summary = /emit-optimizer \(web → dist\): [^\n]*/
+    try {
+      await watch.waitFor(summary, 1)
+      const stamps = fileStamps(ours.dist)
+      edit(ours.dir, APP_TSX, (text) => text.replace('Rsbuild with React', 'Rsbuild with React, watched'))
+      const output = await watch.waitFor(summary, 2)
+      expect(output.match(new RegExp(summary.source, 'g'))![1]).toMatch(/[1-9]\d* written .* committed$/)
+      const after = fileStamps(ours.dist)
+      expect(after.size).toBe(6)
+      // The public file and the React vendor chunk do not change: same inode and mtime.
+      for (const file of [...after.keys()].filter((name) => name === 'favicon.png' || name.includes('lib-react'))) expect(after.get(file), file).toBe(stamps.get(file))
+      expect(fs.readFileSync(path.join(ours.dist, 'static', 'js', [...after.keys()].find((name) => /static\/js\/index\./.test(name))!.split('/').pop()!), 'utf8')).toContain('watched')
+
+      const good = snapshot(ours.dist)
+      edit(ours.dir, APP_TSX, (text) => `${text}\nconst broken = ;\n`)
+      const failed = await watch.waitFor(summary, 3)
+      expect(failed.match(new RegExp(summary.source, 'g'))![2]).toMatch(/rolled-back/)
+      expect(diffTrees(snapshot(ours.dist), good)).toEqual([])
+    } finally {
+      await watch.stop()
+    }
   })
 })

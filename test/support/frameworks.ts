@@ -5,7 +5,7 @@
  * reused while present. Each test gets its own copy of the starter whose node_modules links to
  * the installed packages (its own `node_modules/.cache`, so no build shares a cache or a state dir).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -121,4 +121,54 @@ export function runIn(cwd: string, command: string, args: string[], env: NodeJS.
   const { NODE_ENV: _testEnv, ...shell } = process.env
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...shell, NO_COLOR: '1', FORCE_COLOR: '0', ...env } })
   return { code: result.status, output: `${result.stdout}${result.stderr}${result.error ? `\n${result.error.message}` : ''}`, ms: performance.now() - started }
+}
+
+export interface LongRunning {
+  /** Resolves with the whole output once `pattern` has matched `count` times; rejects on exit or after `timeoutMs`. */
+  waitFor(pattern: RegExp, count: number, timeoutMs?: number): Promise<string>
+  stop(): Promise<void>
+}
+
+/** Starts a long-running command (a watch build) in `cwd`, as runIn does. */
+export function startIn(cwd: string, command: string, args: string[]): LongRunning {
+  const { NODE_ENV: _testEnv, ...shell } = process.env
+  const child = spawn(command, args, { cwd, env: { ...shell, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  let exited = false
+  const listeners = new Set<() => void>()
+  const append = (chunk: Buffer): void => {
+    output += chunk.toString('utf8')
+    listeners.forEach((listener) => listener())
+  }
+  child.stdout.on('data', append)
+  child.stderr.on('data', append)
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      exited = true
+      listeners.forEach((listener) => listener())
+      resolve()
+    }),
+  )
+  return {
+    waitFor: (pattern, count, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`)
+        const check = (): void => {
+          if ((output.match(global)?.length ?? 0) >= count) return done(() => resolve(output))
+          if (exited) done(() => reject(new Error(`exited before ${count}× ${pattern}:\n${output}`)))
+        }
+        const timer = setTimeout(() => done(() => reject(new Error(`no ${count}× ${pattern} within ${timeoutMs} ms:\n${output}`))), timeoutMs)
+        const done = (settle: () => void): void => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          settle()
+        }
+        listeners.add(check)
+        check()
+      }),
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM')
+      await closed
+    },
+  }
 }
