@@ -32,6 +32,8 @@ interface Shape {
   /** desktop waits for mobile (`dependencies`) and one compiler runs at a time (`parallelism: 1`). */
   sequential?: boolean
   mode?: 'production' | 'development'
+  /** A plugin that fails this compiler's `make` hook: a fatal error, the MultiCompiler stops. */
+  fatalIn?: 'mobile' | 'desktop'
   /** undefined: the native build. */
   eo?: Options
 }
@@ -56,6 +58,14 @@ const bundlers = {
 }
 type BundlerKey = keyof typeof bundlers
 
+const fatalMake = {
+  apply(compiler: { hooks: { make: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
+    compiler.hooks.make.tapPromise('fatal', async () => {
+      throw new Error('make exploded')
+    })
+  },
+}
+
 function configs(bundler: BundlerKey, dir: string, shape: Shape): object[] {
   const { plugin, define } = bundlers[bundler]
   const list: object[] = (['mobile', 'desktop'] as const).map((name) => ({
@@ -67,7 +77,7 @@ function configs(bundler: BundlerKey, dir: string, shape: Shape): object[] {
     output: { path: path.join(dir, shape.paths?.[name] ?? 'dist'), filename: `${name}.js`, chunkFilename: `${name}.[name].[contenthash:8].js` },
     infrastructureLogging: { level: 'none' },
     ...(shape.sequential && name === 'desktop' ? { dependencies: ['mobile'] } : {}),
-    plugins: [define(name), ...(shape.eo ? [plugin({ summary: false, ...shape.eo })] : [])],
+    plugins: [define(name), ...(shape.fatalIn === name ? [fatalMake] : []), ...(shape.eo ? [plugin({ summary: false, ...shape.eo })] : [])],
   }))
   if (shape.sequential) Object.assign(list, { parallelism: 1 })
   return list
@@ -175,6 +185,22 @@ describe.each(['webpack', 'rspack'] as const)('%s MultiCompiler', (bundler) => {
     const latest = JSON.parse(fs.readFileSync(path.join(stateDir, 'reports', 'latest.json'), 'utf8')) as BuildSummary
     expect(latest.status).toBe('rolled-back')
     expect(latest.files.total).toBe(before.size)
+  })
+
+  it('a fatal error in the first of two sequential compilers (the second never runs) keeps the dir and reports rolled-back', async () => {
+    const ours = app()
+    const eo = { onReport: ours.queue.onReport }
+    await build(bundler, ours.dir, { sequential: true, eo })
+    drain(ours.queue)
+    const before = snapshot(ours.dist)
+    const stamps = fileStamps(ours.dist)
+    fs.writeFileSync(path.join(ours.dir, 'shared.js'), 'export const greet = (env) => `Hi ${env}`\n')
+    const outcome = await build(bundler, ours.dir, { sequential: true, eo, fatalIn: 'mobile' })
+    expect(outcome.error?.message).toMatch(/make exploded/)
+    const reports = drain(ours.queue)
+    expect(reports.map((report) => report.status)).toEqual(['rolled-back'])
+    expect(diffTrees(snapshot(ours.dist), before)).toEqual([])
+    expect(fileStamps(ours.dist)).toEqual(stamps)
   })
 
   it('different output paths commit separately, each summary naming its compiler and dir', async () => {

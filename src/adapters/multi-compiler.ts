@@ -129,6 +129,7 @@ export function multiCompilerRoute(compiler: WebpackLikeCompiler, options: Resol
   const hooks = compiler.hooks as unknown as Record<'beforeRun' | 'watchRun', { tap(name: string, fn: () => void): void }> & {
     invalid: { tap(name: string, fn: () => void): void }
     failed: { tap(name: string, fn: (error: Error) => void): void }
+    shutdown: { tapPromise(name: string, fn: () => Promise<void>): void }
   }
   const NAME = 'unplugin-emit-optimizer'
   hooks.beforeRun.tap(NAME, () => slot()?.group.expectAll())
@@ -141,6 +142,10 @@ export function multiCompilerRoute(compiler: WebpackLikeCompiler, options: Resol
   hooks.watchRun.tap(NAME, expectSelf)
   hooks.invalid.tap(NAME, expectSelf)
   hooks.failed.tap(NAME, (error) => void slot()?.member.fail(error))
+  // A fatal error stops the MultiCompiler: members still expected then never run. The round ends rolled back.
+  hooks.shutdown.tapPromise(NAME, async () => {
+    await slot()?.member.fail(new Error(`compiler "${child.compiler.name ?? ''}" did not run: the MultiCompiler stopped before it`))
+  })
 
   return {
     open(root: string): BuildSink {
