@@ -6,6 +6,7 @@
 //   node --import tsx bench/frameworks.mts --runs 7
 import fs from 'node:fs'
 import path from 'node:path'
+import { installPackage } from '../test/support/crash-apps.js'
 import { ensureBuilt, installStarter, starterCopy } from '../test/support/frameworks.js'
 import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../test/support/rsbuild-starter.js'
 
@@ -19,10 +20,11 @@ const median = (values: number[]): number => {
 
 const installed = installStarter(RSBUILD_STARTER)
 ensureBuilt('rsbuild')
+const pkg = installPackage()
 const times: Record<'native' | 'entry', number[]> = { native: [], entry: [] }
 for (let run = 0; run < RUNS; run++) {
   for (const variant of ['native', 'entry'] as const) {
-    const dir = starterCopy(installed, 'bench-rsbuild')
+    const dir = starterCopy(installed, 'bench-rsbuild', pkg)
     try {
       if (variant === 'entry') withEntry(dir)
       const result = rsbuildBuild(dir)
@@ -38,3 +40,4 @@ console.log(`Rsbuild ${RSBUILD_STARTER.devDependencies['@rsbuild/core']} react-t
 console.log(`  without: ${fmt(times.native)}`)
 console.log(`  with unplugin-emit-optimizer/rsbuild: ${fmt(times.entry)}`)
 console.log(`  (${path.relative(process.cwd(), installed)})`)
+fs.rmSync(path.dirname(path.dirname(pkg)), { recursive: true, force: true })

@@ -8,20 +8,24 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BuildSummary } from '../../src/report/json.js'
 import { fileStamps } from '../support/bundler-app.js'
+import { installPackage } from '../support/crash-apps.js'
 import { ensureBuilt, installStarter, startIn, starterCopy, type CommandResult } from '../support/frameworks.js'
 import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../support/rsbuild-starter.js'
 import { diffTrees, snapshot } from '../support/tree.js'
 
 let installed = ''
+let pkg = ''
 const apps: string[] = []
 beforeAll(() => {
   installed = installStarter(RSBUILD_STARTER)
   ensureBuilt('rsbuild')
+  pkg = installPackage()
+  apps.push(path.dirname(path.dirname(pkg)))
 }, 600_000)
 afterAll(() => apps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
 
 function app(entry: boolean): { dir: string; dist: string } {
-  const dir = starterCopy(installed, 'rsbuild')
+  const dir = starterCopy(installed, 'rsbuild', pkg)
   apps.push(dir)
   if (entry) withEntry(dir)
   return { dir, dist: path.join(dir, 'dist') }
@@ -88,7 +92,7 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
 
   describe('a failed build keeps the previous output byte for byte and fails with the original error', () => {
     function previousThenFailing(extraPlugins: string, breakIt: (dir: string) => void, env: NodeJS.ProcessEnv = {}) {
-      const dir = starterCopy(installed, 'rsbuild')
+      const dir = starterCopy(installed, 'rsbuild', pkg)
       apps.push(dir)
       withEntry(dir, extraPlugins)
       const dist = path.join(dir, 'dist')

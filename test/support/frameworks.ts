@@ -84,9 +84,10 @@ export function installStarter(spec: StarterSpec): string {
 
 /**
  * A fresh copy of the starter in a temp dir: its files, and a node_modules of links to each
- * installed package plus `unplugin-emit-optimizer` (this checkout's build, as a user installs it).
+ * installed package plus `unplugin-emit-optimizer` (`pkg`: this checkout's build frozen by
+ * installPackage() in crash-apps.ts, so a `npm run build` elsewhere during the run changes nothing).
  */
-export function starterCopy(installed: string, prefix: string): string {
+export function starterCopy(installed: string, prefix: string, pkg: string): string {
   const app = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `eo-${prefix}-`)))
   fs.cpSync(path.join(installed, 'template'), app, { recursive: true })
   const modules = path.join(app, 'node_modules')
@@ -95,7 +96,7 @@ export function starterCopy(installed: string, prefix: string): string {
     if (name.startsWith('.') && name !== '.bin') continue
     fs.symlinkSync(path.join(installed, 'node_modules', name), path.join(modules, name))
   }
-  fs.symlinkSync(REPO, path.join(modules, 'unplugin-emit-optimizer'))
+  fs.symlinkSync(pkg, path.join(modules, 'unplugin-emit-optimizer'))
   return app
 }
 
