@@ -35,6 +35,10 @@ export interface BuildReport {
    * warnings in the summary line.
    */
   alerts?: Alert[]
+  /** What was committed when one outDir takes several builds: `mobile+desktop → dist` (compiler names or environments, and the outDir). */
+  target?: string
+  /** Files outDir holds after a build that was not committed (the previous output, kept). */
+  outDirFiles?: number
   /** What the committed output weighs and what changed (`sizes` option; committed builds). */
   sizes?: SizeSummary
 }
