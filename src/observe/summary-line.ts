@@ -1,4 +1,4 @@
-import { formatBytes } from './format.js'
+import { formatBytes } from './format-bytes.js'
 import type { Alert, BuildReport } from './types.js'
 
 /** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MiB · 41 ms · committed` */
