@@ -1,4 +1,4 @@
-import { formatBytes } from './format.js'
+import { formatBytes } from './format-bytes.js'
 import { formatDelta, formatSize } from './size/budgets.js'
 import type { SizeSummary } from './size/measure.js'
 import type { Alert, BuildReport } from './types.js'

@@ -2,7 +2,7 @@ import { OUT_FLAG } from '../args.js'
 import { displayPath, formatTime, plural } from '../format.js'
 import { engineOptions, outDir, printJson, recoverCommand, type Verb } from '../verb.js'
 import { status } from '../../core/verify-status.js'
-import { formatBytes } from '../../observe/format.js'
+import { formatBytes } from '../../observe/format-bytes.js'
 
 export const statusVerb: Verb = {
   name: 'status',
