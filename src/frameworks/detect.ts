@@ -1,24 +1,26 @@
 import type { ResolvedConfig } from 'vite'
-import { svelteConfigOf } from './sveltekit.js'
+import { inKitWorker, svelteConfigOf } from './sveltekit.js'
+import { firstTime } from './once.js'
 import { siteConfigOf } from './vitepress.js'
 
-const warnedSites = new WeakSet<object>()
 
 /**
  * For the plain Vite plugin: the warning to show when this Vite build belongs to a framework
  * that keeps writing its output after (or reading it back from) the bundle, once per framework
- * build; `null` for the framework's other Vite builds; `undefined` for a plain Vite build.
+ * build (per siteConfig for VitePress, per process and root for SvelteKit); `null` for the
+ * framework's other Vite builds; `undefined` for a plain Vite build.
  */
 export function frameworkWarning(config: ResolvedConfig): string | null | undefined {
   const site = siteConfigOf(config)
   if (site) {
-    if (warnedSites.has(site)) return null
-    warnedSites.add(site)
+    if (!firstTime(site)) return null
     return stepAside('VitePress', 'renders every page into outDir after its Vite builds', 'vitepress', '`vite.plugins` of .vitepress/config')
   }
   if (svelteConfigOf(config)) {
-    // Kit starts its client build from the server build: warn in the server build only.
-    return config.build.ssr ? stepAside('SvelteKit', 'reads its Vite output back by fixed paths and writes the adapter output after the bundle', 'sveltekit', '`plugins` of vite.config') : null
+    if (inKitWorker()) return null
+    // By root: Vite resolves kit's config several times per build, with new plugin instances.
+    if (!firstTime(`sveltekit-step-aside:${config.root}`)) return null
+    return stepAside('SvelteKit', 'reads its Vite output back by fixed paths and writes the adapter output after the bundle', 'sveltekit', '`plugins` of vite.config')
   }
   return undefined
 }

@@ -4,6 +4,7 @@ import type { Plugin, ResolvedConfig } from 'vite'
 import { EmitOptimizerError } from '../errors.js'
 import type { PluginLogger } from '../plugin/capture.js'
 import type { ResolvedOptions } from '../plugin/options.js'
+import { firstTime } from './once.js'
 import { reportFailure, startStagedBuild, type StagedBuild } from './staged-build.js'
 
 /**
@@ -45,6 +46,14 @@ const COMPILE_PLUGIN = 'vite-plugin-sveltekit-compile'
 const STAGEABLE = new Set(['@sveltejs/adapter-static'])
 /** adapter-static's default output dir: where a failure before the adapter ran is reported. */
 const DEFAULT_OUT = 'build'
+
+/**
+ * Kit's forked analysis and prerendering threads load the Vite config to read kit's options;
+ * nothing is built there.
+ */
+export function inKitWorker(): boolean {
+  return process.env.SVELTEKIT_FORK !== undefined
+}
 
 export function svelteConfigOf(config: ResolvedConfig): SvelteConfig | undefined {
   const setup = config.plugins.find((plugin) => plugin.name === SETUP_PLUGIN)
@@ -163,6 +172,7 @@ export function sveltekitPlugin(options: ResolvedOptions): Plugin {
     name: 'unplugin-emit-optimizer:sveltekit',
     apply: 'build',
     configResolved(config) {
+      if (inKitWorker()) return
       const svelteConfig = svelteConfigOf(config)
       const logger: PluginLogger = { info: (message) => config.logger.info(message), warn: (message) => config.logger.warn(message) }
       if (!svelteConfig) {
@@ -174,6 +184,8 @@ export function sveltekitPlugin(options: ResolvedOptions): Plugin {
       const adapter = svelteConfig.kit.adapter
       if (!adapter) return
       if (!STAGEABLE.has(adapter.name)) {
+        // Once: Vite resolves kit's config several times per build.
+        if (!firstTime(`sveltekit-adapter:${config.root}`)) return
         logger.warn(`[emit-optimizer] ${adapter.name} writes its output itself, outside the adapter builder; unplugin-emit-optimizer/sveltekit can only make @sveltejs/adapter-static builds transactional. Building without it.`)
         return
       }

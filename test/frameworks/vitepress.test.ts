@@ -59,7 +59,7 @@ afterAll(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepress`, () => {
+describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepress`, { timeout: 300_000 }, () => {
   it('writes the same files and bytes as VitePress alone, in one commit shown at VitePress\'s log level; .temp is not an output', async () => {
     expect([...nativeTree.keys()]).toEqual(expect.arrayContaining(['index.html', 'markdown-examples.html', 'api-examples.html', '404.html', 'hashmap.json']))
     const dir = project('vitepress-entry', 'vitepress')
