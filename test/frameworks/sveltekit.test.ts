@@ -19,41 +19,16 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 import { stamps } from '../support/vite-rolldown.js'
-import { copyProject, emptyProject, installStarter, latestReport, run, runModule, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
-
-export const KIT = '2.70.4'
-export const DEPENDENCIES = {
-  sv: '0.17.1',
-  '@sveltejs/kit': KIT,
-  '@sveltejs/adapter-static': '3.0.10',
-  '@sveltejs/vite-plugin-svelte': '7.3.1',
-  svelte: '5.57.3',
-  vite: '8.4.0',
-}
+import { latestReport, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
+import { SVELTEKIT_DEPENDENCIES, sveltekitStarter, type FrameworkStarter } from '../support/framework-starters.js'
 
 const made: string[] = []
-let cache: string
-let template: string
+let starter: FrameworkStarter
 let nativeTree: Tree
 
-const out = (project: string): string => path.join(project, 'build')
-const build = (project: string): Promise<ProcessResult> => run(project, [path.join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'])
-
-/** Adds a plugin after `sveltekit()` and adapter options, as a user edits vite.config.js. */
-function configure(project: string, entry: 'sveltekit' | 'vite' | undefined, adapterOptions = ''): void {
-  const file = path.join(project, 'vite.config.js')
-  let source = fs.readFileSync(file, 'utf8')
-  for (const anchor of ['adapter: adapter()', '\t\t})\n\t]']) if (!source.includes(anchor)) throw new Error(`vite.config.js changed shape: no "${anchor}"`)
-  source = source.replace('adapter: adapter()', `adapter: adapter(${adapterOptions})`)
-  if (entry) source = `import emitOptimizer from 'unplugin-emit-optimizer/${entry}';\n${source.replace('\t\t})\n\t]', '\t\t}),\n\t\temitOptimizer()\n\t]')}`
-  fs.writeFileSync(file, source)
-}
-
-function project(label: string, entry: 'sveltekit' | 'vite' | undefined, adapterOptions = ''): string {
-  const dir = copyProject(template, cache, made, label)
-  configure(dir, entry, adapterOptions)
-  return dir
-}
+const out = (project: string): string => starter.outDir(project)
+const build = (project: string): Promise<ProcessResult> => starter.build(project)
+const project = (label: string, entry: 'sveltekit' | 'vite' | undefined, adapterOptions = ''): string => starter.project(made, label, entry, adapterOptions)
 
 async function buildOk(dir: string): Promise<ProcessResult> {
   const result = await build(dir)
@@ -62,16 +37,8 @@ async function buildOk(dir: string): Promise<ProcessResult> {
 }
 
 beforeAll(async () => {
-  cache = installStarter('sveltekit', DEPENDENCIES)
-  template = emptyProject(cache, made, 'sveltekit-starter')
-  runModule(template, "const { create } = await import('sv'); create({ cwd: '.', name: 'sk-starter', template: 'minimal', types: 'none' })")
-  // adapter-static, as its docs say: the adapter in the config and every page prerendered.
-  const config = path.join(template, 'vite.config.js')
-  const source = fs.readFileSync(config, 'utf8')
-  if (!source.includes("from '@sveltejs/adapter-auto'") || !source.includes('adapter: adapter()')) throw new Error(`sv's minimal vite.config.js changed shape:\n${source}`)
-  fs.writeFileSync(config, source.replace("from '@sveltejs/adapter-auto'", "from '@sveltejs/adapter-static'").replace('adapter: adapter()', "version: { name: 'eo-test' },\n\t\t\tadapter: adapter()"))
-  fs.writeFileSync(path.join(template, 'src', 'routes', '+layout.js'), 'export const prerender = true;\n')
-  const native = copyProject(template, cache, made, 'sveltekit-native')
+  starter = sveltekitStarter(made)
+  const native = project('sveltekit-native', undefined)
   await buildOk(native)
   nativeTree = snapshot(out(native))
 }, 900_000)
@@ -80,7 +47,7 @@ afterAll(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-describe(`SvelteKit ${KIT} + adapter-static starter through unplugin-emit-optimizer/sveltekit`, { timeout: 300_000 }, () => {
+describe(`SvelteKit ${SVELTEKIT_DEPENDENCIES['@sveltejs/kit']} + adapter-static starter through unplugin-emit-optimizer/sveltekit`, { timeout: 300_000 }, () => {
   it('writes the same files and bytes as SvelteKit alone, in one commit after the adapter; .svelte-kit/output is not an output', async () => {
     expect([...nativeTree.keys()]).toEqual(expect.arrayContaining(['index.html', 'robots.txt', '_app/version.json']))
     const dir = project('sveltekit-entry', 'sveltekit')

@@ -9,35 +9,16 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 import { stamps } from '../support/vite-rolldown.js'
-import { copyProject, emptyProject, installStarter, latestReport, run, runModule, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
-
-export const VITEPRESS = '2.0.0-alpha.20'
+import { emptyProject, latestReport, REPO, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
+import { VITEPRESS, vitepressStarter, type FrameworkStarter } from '../support/framework-starters.js'
 
 const made: string[] = []
-let cache: string
-let template: string
+let starter: FrameworkStarter
 let nativeTree: Tree
 
-const dist = (project: string): string => path.join(project, 'docs', '.vitepress', 'dist')
-const configFile = (project: string): string => path.join(project, 'docs', '.vitepress', 'config.mts')
-const build = (project: string): Promise<ProcessResult> => run(project, [path.join(project, 'node_modules', 'vitepress', 'bin', 'vitepress.js'), 'build', 'docs'])
-
-/** Adds a plugin to `vite.plugins` and optional site config lines, as a user edits config.mts. */
-function configure(project: string, entry: 'vitepress' | 'vite' | undefined, siteLines = ''): void {
-  const file = configFile(project)
-  const anchor = 'export default defineConfig({\n'
-  const source = fs.readFileSync(file, 'utf8')
-  if (!source.includes(anchor)) throw new Error(`the scaffolded ${file} changed shape: no "${anchor.trim()}"`)
-  const imports = entry ? `import emitOptimizer from 'unplugin-emit-optimizer/${entry}'\n` : ''
-  const plugins = entry ? '  vite: { plugins: [emitOptimizer()] },\n' : ''
-  fs.writeFileSync(file, imports + source.replace(anchor, anchor + plugins + siteLines))
-}
-
-function project(label: string, entry: 'vitepress' | 'vite' | undefined, siteLines = ''): string {
-  const dir = copyProject(template, cache, made, label)
-  configure(dir, entry, siteLines)
-  return dir
-}
+const dist = (project: string): string => starter.outDir(project)
+const build = (project: string): Promise<ProcessResult> => starter.build(project)
+const project = (label: string, entry: 'vitepress' | 'vite' | undefined, siteLines = ''): string => starter.project(made, label, entry, siteLines)
 
 async function buildOk(dir: string): Promise<ProcessResult> {
   const result = await build(dir)
@@ -46,11 +27,8 @@ async function buildOk(dir: string): Promise<ProcessResult> {
 }
 
 beforeAll(async () => {
-  cache = installStarter('vitepress', { vitepress: VITEPRESS })
-  template = emptyProject(cache, made, 'vitepress-starter')
-  fs.writeFileSync(path.join(template, 'package.json'), `${JSON.stringify({ devDependencies: { vitepress: VITEPRESS } }, null, 2)}\n`)
-  runModule(template, "const { scaffold } = await import('vitepress'); await scaffold({ root: './docs' })")
-  const native = copyProject(template, cache, made, 'vitepress-native')
+  starter = vitepressStarter(made)
+  const native = project('vitepress-native', undefined)
   await buildOk(native)
   nativeTree = snapshot(dist(native))
 }, 900_000)
@@ -108,7 +86,7 @@ describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepre
     const failures = [
       ['in bundling (a page importing a missing module)', /missing-module/, (dir: string) => fs.writeFileSync(path.join(dir, 'docs', 'broken.md'), "# Broken\n\n<script setup>\nimport value from './missing-module.js'\n</script>\n\n{{ value }}\n")],
       ['in SSR rendering (a page that throws)', /boom in page render/, (dir: string) => fs.writeFileSync(path.join(dir, 'docs', 'broken.md'), '# Broken\n\n<script setup>\nthrow new Error("boom in page render")\n</script>\n')],
-      ['in a post-build step (a throwing buildEnd)', /boom in buildEnd/, (dir: string) => configure(dir, undefined, '  buildEnd() { throw new Error("boom in buildEnd") },\n')],
+      ['in a post-build step (a throwing buildEnd)', /boom in buildEnd/, (dir: string) => starter.configure(dir, undefined, '  buildEnd() { throw new Error("boom in buildEnd") },\n')],
     ] as const
     for (const [phase, message, inject] of failures) {
       it(phase, async () => {
@@ -149,5 +127,15 @@ describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepre
     expect(result.output.match(/Use unplugin-emit-optimizer\/vitepress/g)).toHaveLength(1)
     expect(fs.existsSync(path.join(dir, 'node_modules', '.cache', 'emit-optimizer'))).toBe(false)
     expect(stagingDirsUnder(dir)).toEqual([])
+  })
+
+  it('examples/vitepress-site builds through the package by name, then rebuilds writing nothing', async () => {
+    const dir = emptyProject(starter.cache, made, 'vitepress-example')
+    fs.cpSync(path.join(REPO, 'examples', 'vitepress-site'), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|cache)$/.test(src) })
+    const first = await buildOk(dir)
+    expect(first.output).toMatch(/emit-optimizer: [1-9]\d* written .* committed/)
+    const second = await buildOk(dir)
+    expect(second.output).toMatch(/emit-optimizer: 0 written · \d+ unchanged · 0 deleted .* committed/)
+    expect(snapshot(dist(dir)).has('index.html')).toBe(true)
   })
 })
