@@ -132,24 +132,28 @@ export function vitepressPlugin(options: ResolvedOptions): Plugin {
     resolveId: {
       // Before Vite's own resolver, which would resolve the entry first.
       order: 'pre',
+      filter: { id: SSR_ENTRY },
       handler(id, importer) {
         if (ssrBuild && importer === undefined && SSR_ENTRY.test(id)) return WRAPPED_SSR_ENTRY + id
         return undefined
       },
     },
-    load(id) {
-      if (!id.startsWith(WRAPPED_SSR_ENTRY)) return undefined
-      const entry = JSON.stringify(id.slice(WRAPPED_SSR_ENTRY.length))
-      return [
-        `import { render as renderPage } from ${entry}`,
-        `export * from ${entry}`,
-        `export async function render(...args) {`,
-        `  try { return await renderPage(...args) } catch (error) {`,
-        `    await globalThis[Symbol.for(${JSON.stringify(RENDER_FAILED.description)})]?.(error)`,
-        `    throw error`,
-        `  }`,
-        `}`,
-      ].join('\n')
+    load: {
+      filter: { id: new RegExp(`^${WRAPPED_SSR_ENTRY}`) },
+      handler(id) {
+        if (!id.startsWith(WRAPPED_SSR_ENTRY)) return undefined
+        const entry = JSON.stringify(id.slice(WRAPPED_SSR_ENTRY.length))
+        return [
+          `import { render as renderPage } from ${entry}`,
+          `export * from ${entry}`,
+          `export async function render(...args) {`,
+          `  try { return await renderPage(...args) } catch (error) {`,
+          `    await globalThis[Symbol.for(${JSON.stringify(RENDER_FAILED.description)})]?.(error)`,
+          `    throw error`,
+          `  }`,
+          `}`,
+        ].join('\n')
+      },
     },
   }
 }
