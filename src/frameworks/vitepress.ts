@@ -99,9 +99,10 @@ export function vitepressPlugin(options: ResolvedOptions): Plugin {
         start(found)
       }
       ssrBuild = Boolean(config.build.ssr)
-      // The client build's outDir was computed from siteConfig.outDir before this plugin ran.
+      // The client build's outDir was computed from siteConfig.outDir before this plugin ran
+      // (in `config.build` and, since Vite 6, in each environment's copy of it).
       if (run && !run.settled) {
-        for (const build of [config.build, ...Object.values(config.environments).map((env) => env.build)]) {
+        for (const build of [config.build, ...Object.values(config.environments ?? {}).map((env) => env.build)]) {
           if (path.resolve(config.root, build.outDir) === run.outDir) build.outDir = run.staging
         }
       }
