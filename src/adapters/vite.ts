@@ -4,7 +4,7 @@ import { describeError, startCapture, type OutputCapture, type PluginLogger } fr
 import type { PluginInstance } from '../plugin/instance.js'
 import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
-import { frameworkWarning } from '../frameworks/detect.js'
+import { frameworkWarning } from './vite-frameworks.js'
 
 /**
  * Vite 8 (Rolldown inside).

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Plugin, ResolvedConfig } from 'vite'
+import type { Plugin } from 'vite'
 import { EmitOptimizerError } from '../errors.js'
 import type { PluginLogger } from '../plugin/capture.js'
 import type { ResolvedOptions } from '../plugin/options.js'
-import { firstTime } from './once.js'
+import { firstTime } from '../adapters/once.js'
+import { inKitWorker, svelteConfigOf } from '../adapters/vite-frameworks.js'
 import { reportFailure, startStagedBuild, type StagedBuild } from './staged-build.js'
 
 /**
@@ -31,34 +32,11 @@ import { reportFailure, startStagedBuild, type StagedBuild } from './staged-buil
  * the adapter's output dir is untouched and the build fails with the original error.
  */
 
-interface KitAdapter {
-  name: string
-  adapt(builder: object): unknown
-}
-
-interface SvelteConfig {
-  kit: { adapter?: KitAdapter; outDir: string }
-}
-
-const SETUP_PLUGIN = 'vite-plugin-sveltekit-setup'
 const COMPILE_PLUGIN = 'vite-plugin-sveltekit-compile'
 /** Adapters whose every write goes through the builder. */
 const STAGEABLE = new Set(['@sveltejs/adapter-static'])
 /** adapter-static's default output dir: where a failure before the adapter ran is reported. */
 const DEFAULT_OUT = 'build'
-
-/**
- * Kit's forked analysis and prerendering threads load the Vite config to read kit's options;
- * nothing is built there.
- */
-export function inKitWorker(): boolean {
-  return process.env.SVELTEKIT_FORK !== undefined
-}
-
-export function svelteConfigOf(config: ResolvedConfig): SvelteConfig | undefined {
-  const setup = config.plugins.find((plugin) => plugin.name === SETUP_PLUGIN)
-  return (setup?.api as { options?: SvelteConfig } | undefined)?.options
-}
 
 /** One `vite build` of a SvelteKit app: its staged output dirs, committed after the adapter. */
 class KitBuild {

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import type { Plugin, ResolvedConfig } from 'vite'
+import type { Plugin } from 'vite'
+import { siteConfigOf, type SiteConfig } from '../adapters/vite-frameworks.js'
 import type { ResolvedOptions } from '../plugin/options.js'
 import { projectRoot, startStagedBuild, type StagedBuild } from './staged-build.js'
 
@@ -26,23 +27,10 @@ import { projectRoot, startStagedBuild, type StagedBuild } from './staged-build.
  * Logs go to VitePress's own logger: VitePress runs Vite at log level `warn`.
  */
 
-/** The parts of VitePress's SiteConfig this plugin uses. */
-interface SiteConfig {
-  root: string
-  outDir: string
-  mpa?: boolean
-  buildEnd?: (siteConfig: SiteConfig) => unknown
-  logger: { info(message: string): void; warn(message: string): void }
-}
-
 const RENDER_FAILED = Symbol.for('unplugin-emit-optimizer:vitepress-render-failed')
 type RenderFailedHook = (error: unknown) => Promise<void>
 const SSR_ENTRY = /[\\/]vitepress[\\/]dist[\\/]client[\\/]app[\\/]ssr\.js$/
 const WRAPPED_SSR_ENTRY = '\0emit-optimizer:vitepress-ssr:'
-
-export function siteConfigOf(config: ResolvedConfig): SiteConfig | undefined {
-  return (config as ResolvedConfig & { vitepress?: SiteConfig }).vitepress
-}
 
 export function vitepressPlugin(options: ResolvedOptions): Plugin {
   let site: SiteConfig | undefined

@@ -1,7 +1,46 @@
 import type { ResolvedConfig } from 'vite'
-import { inKitWorker, svelteConfigOf } from './sveltekit.js'
 import { firstTime } from './once.js'
-import { siteConfigOf } from './vitepress.js'
+
+/**
+ * Framework builds the plain Vite plugin recognises from the resolved config (the framework
+ * entries in src/frameworks/ use the same accessors).
+ */
+
+/** The parts of VitePress's SiteConfig (on Vite's resolved config as `vitepress`) the plugins use. */
+export interface SiteConfig {
+  root: string
+  outDir: string
+  mpa?: boolean
+  buildEnd?: (siteConfig: SiteConfig) => unknown
+  logger: { info(message: string): void; warn(message: string): void }
+}
+
+export function siteConfigOf(config: ResolvedConfig): SiteConfig | undefined {
+  return (config as ResolvedConfig & { vitepress?: SiteConfig }).vitepress
+}
+
+export interface KitAdapter {
+  name: string
+  adapt(builder: object): unknown
+}
+
+/** The parts of SvelteKit's validated config (`api.options` of kit's setup plugin) the plugins use. */
+export interface SvelteConfig {
+  kit: { adapter?: KitAdapter; outDir: string }
+}
+
+export function svelteConfigOf(config: ResolvedConfig): SvelteConfig | undefined {
+  const setup = config.plugins.find((plugin) => plugin.name === 'vite-plugin-sveltekit-setup')
+  return (setup?.api as { options?: SvelteConfig } | undefined)?.options
+}
+
+/**
+ * Kit's forked analysis and prerendering threads load the Vite config to read kit's options;
+ * nothing is built there.
+ */
+export function inKitWorker(): boolean {
+  return process.env.SVELTEKIT_FORK !== undefined
+}
 
 
 /**
