@@ -4,7 +4,11 @@
  * config load of a framework build may hold its own copy of this module.
  */
 export function firstTime(key: object | string): boolean {
-  const registry = ((globalThis as Record<symbol, unknown>)[Symbol.for('unplugin-emit-optimizer:seen')] ??= { objects: new WeakSet<object>(), strings: new Set<string>() }) as { objects: WeakSet<object>; strings: Set<string> }
+  const global = globalThis as Record<symbol, unknown>
+  const registry = (global[Symbol.for('unplugin-emit-optimizer:seen')] ??= { objects: new WeakSet<object>(), strings: new Set<string>() }) as {
+    objects: WeakSet<object>
+    strings: Set<string>
+  }
   if (typeof key === 'string') {
     if (registry.strings.has(key)) return false
     registry.strings.add(key)

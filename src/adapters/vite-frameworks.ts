@@ -59,7 +59,8 @@ export function frameworkWarning(config: ResolvedConfig): string | null | undefi
     if (inKitWorker()) return null
     // By root: Vite resolves kit's config several times per build, with new plugin instances.
     if (!firstTime(`sveltekit-step-aside:${config.root}`)) return null
-    return stepAside('SvelteKit', 'reads its Vite output back by fixed paths and writes the adapter output after the bundle', 'sveltekit', '`plugins` of vite.config')
+    const why = 'reads its Vite output back by fixed paths and writes the adapter output after the bundle'
+    return stepAside('SvelteKit', why, 'sveltekit', '`plugins` of vite.config')
   }
   return undefined
 }

@@ -3,8 +3,8 @@ import path from 'node:path'
 import { stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from '../adapters/staging.js'
 import { startCapture, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
-import type { BuildReport } from '../plugin/report.js'
+import type { PluginInstance } from '../plugin/instance.js'
+import type { BuildReport } from '../observe/types.js'
 
 /**
  * A staged framework build: the framework's final output dir is redirected to a staging sibling
@@ -57,7 +57,7 @@ function removeOpenStagingAtExit(staging: string): void {
   })
 }
 
-export function startStagedBuild(options: ResolvedOptions, ctx: StagedBuildContext): StagedBuild {
+export function startStagedBuild(instance: PluginInstance, ctx: StagedBuildContext): StagedBuild {
   const staging = stagingDirFor(ctx.outDir)
   sweepStaleStaging(ctx.outDir)
   // A run of this process that never settled (a programmatic build that failed without a hook).
@@ -67,7 +67,8 @@ export function startStagedBuild(options: ResolvedOptions, ctx: StagedBuildConte
   const emptiedDirs = new Set<string>()
   let settled = false
 
-  const capture = () => startCapture(options, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.cleans || emptiedDirs.has(''), logger: ctx.logger })
+  const capture = () =>
+    startCapture(instance, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.cleans || emptiedDirs.has(''), logger: ctx.logger })
 
   return {
     outDir: ctx.outDir,
@@ -107,8 +108,8 @@ export function startStagedBuild(options: ResolvedOptions, ctx: StagedBuildConte
 }
 
 /** A framework build that failed before anything was staged: a rolled-back report, outDir untouched. */
-export function reportFailure(options: ResolvedOptions, ctx: Omit<StagedBuildContext, 'cleans'>, error: unknown): Promise<BuildReport> {
-  return startCapture(options, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: false, logger: ctx.logger }).abort(error)
+export function reportFailure(instance: PluginInstance, ctx: Omit<StagedBuildContext, 'cleans'>, error: unknown): Promise<BuildReport> {
+  return startCapture(instance, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: false, logger: ctx.logger }).abort(error)
 }
 
 /** Files under `abs` as paths relative to the output dir (`prefix` + POSIX relative path). */

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Plugin } from 'vite'
 import { EmitOptimizerError } from '../errors.js'
 import type { PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { firstTime } from '../adapters/once.js'
 import { inKitWorker, svelteConfigOf } from '../adapters/vite-frameworks.js'
 import { reportFailure, startStagedBuild, type StagedBuild } from './staged-build.js'
@@ -44,7 +44,7 @@ class KitBuild {
   private finished = false
 
   constructor(
-    private readonly options: ResolvedOptions,
+    private readonly instance: PluginInstance,
     private readonly cwd: string,
     private readonly kitDir: string,
     private readonly logger: PluginLogger,
@@ -57,7 +57,8 @@ class KitBuild {
   async fail(error: unknown): Promise<void> {
     if (this.finished) return
     this.finished = true
-    if (this.roots.size === 0) await reportFailure(this.options, { outDir: path.resolve(this.cwd, this.options.outDir ?? DEFAULT_OUT), root: this.cwd, logger: this.logger }, error)
+    const outDir = path.resolve(this.cwd, this.instance.options.outDir ?? DEFAULT_OUT)
+    if (this.roots.size === 0) await reportFailure(this.instance, { outDir, root: this.cwd, logger: this.logger }, error)
     for (const run of this.roots.values()) await run.abort(error)
   }
 
@@ -79,7 +80,7 @@ class KitBuild {
       throw new EmitOptimizerError('EO_DANGEROUS_OUTDIR', `the SvelteKit adapter writes to the project root itself: "${abs}". Give the adapter an output directory (adapter-static \`pages\`/\`assets\`).`, { path: abs })
     }
     const outDir = rel.startsWith('..') || path.isAbsolute(rel) ? (isDir ? abs : path.dirname(abs)) : path.join(this.cwd, rel.split(path.sep)[0]!)
-    const run = startStagedBuild(this.options, { outDir, root: this.cwd, cleans: false, logger: this.logger })
+    const run = startStagedBuild(this.instance, { outDir, root: this.cwd, cleans: false, logger: this.logger })
     this.roots.set(outDir, run)
     return run
   }
@@ -118,7 +119,8 @@ class KitBuild {
       },
     }
     return new Proxy(builder, {
-      get: (target, key, receiver) => (typeof key === 'string' && key in overrides && typeof methods[key] === 'function' ? overrides[key] : Reflect.get(target, key, receiver)),
+      get: (target, key, receiver) =>
+        typeof key === 'string' && key in overrides && typeof methods[key] === 'function' ? overrides[key] : Reflect.get(target, key, receiver),
     })
   }
 }
@@ -144,7 +146,7 @@ function catchErrors(plugin: Plugin | undefined, hookName: 'writeBundle', onErro
   ;(plugin as unknown as Record<string, unknown>)[hookName] = typeof hook === 'function' ? wrapped : { ...hook, handler: wrapped }
 }
 
-export function sveltekitPlugin(options: ResolvedOptions): Plugin {
+export function sveltekitPlugin(instance: PluginInstance): Plugin {
   let build: KitBuild | undefined
   return {
     name: 'unplugin-emit-optimizer:sveltekit',
@@ -154,7 +156,10 @@ export function sveltekitPlugin(options: ResolvedOptions): Plugin {
       const svelteConfig = svelteConfigOf(config)
       const logger: PluginLogger = { info: (message) => config.logger.info(message), warn: (message) => config.logger.warn(message) }
       if (!svelteConfig) {
-        logger.warn('[emit-optimizer] unplugin-emit-optimizer/sveltekit is not in a SvelteKit build; it does nothing here. Use unplugin-emit-optimizer/vite for a plain Vite build.')
+        logger.warn(
+          '[emit-optimizer] unplugin-emit-optimizer/sveltekit is not in a SvelteKit build; it does nothing here. ' +
+            'Use unplugin-emit-optimizer/vite for a plain Vite build.',
+        )
         return
       }
       // Kit's client build, started from the server build's writeBundle: kit reads its output back.
@@ -164,10 +169,13 @@ export function sveltekitPlugin(options: ResolvedOptions): Plugin {
       if (!STAGEABLE.has(adapter.name)) {
         // Once: Vite resolves kit's config several times per build.
         if (!firstTime(`sveltekit-adapter:${config.root}`)) return
-        logger.warn(`[emit-optimizer] ${adapter.name} writes its output itself, outside the adapter builder; unplugin-emit-optimizer/sveltekit can only make @sveltejs/adapter-static builds transactional. Building without it.`)
+        logger.warn(
+          `[emit-optimizer] ${adapter.name} writes its output itself, outside the adapter builder; ` +
+            'unplugin-emit-optimizer/sveltekit can only make @sveltejs/adapter-static builds transactional. Building without it.',
+        )
         return
       }
-      const current = new KitBuild(options, process.cwd(), path.resolve(svelteConfig.kit.outDir), logger)
+      const current = new KitBuild(instance, process.cwd(), path.resolve(svelteConfig.kit.outDir), logger)
       build = current
       svelteConfig.kit.adapter = {
         ...adapter,

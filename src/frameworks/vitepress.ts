@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Plugin } from 'vite'
 import { siteConfigOf, type SiteConfig } from '../adapters/vite-frameworks.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { projectRoot, startStagedBuild, type StagedBuild } from './staged-build.js'
 
 /**
@@ -32,7 +32,7 @@ type RenderFailedHook = (error: unknown) => Promise<void>
 const SSR_ENTRY = /[\\/]vitepress[\\/]dist[\\/]client[\\/]app[\\/]ssr\.js$/
 const WRAPPED_SSR_ENTRY = '\0emit-optimizer:vitepress-ssr:'
 
-export function vitepressPlugin(options: ResolvedOptions): Plugin {
+export function vitepressPlugin(instance: PluginInstance): Plugin {
   let site: SiteConfig | undefined
   let run: StagedBuild | undefined
   let ssrBuild = false
@@ -49,7 +49,7 @@ export function vitepressPlugin(options: ResolvedOptions): Plugin {
   const start = (found: SiteConfig): void => {
     site = found
     const outDir = path.resolve(found.outDir)
-    const current = startStagedBuild(options, { outDir, root: projectRoot(found.root), cleans: !found.mpa, logger: found.logger })
+    const current = startStagedBuild(instance, { outDir, root: projectRoot(found.root), cleans: !found.mpa, logger: found.logger })
     run = current
     const userBuildEnd = found.buildEnd
     const hooks = globalThis as Record<symbol, unknown>
@@ -77,7 +77,12 @@ export function vitepressPlugin(options: ResolvedOptions): Plugin {
     async configResolved(config) {
       const found = siteConfigOf(config)
       if (!found) {
-        if (!warned) config.logger.warn('[emit-optimizer] unplugin-emit-optimizer/vitepress is not in a VitePress build; it does nothing here. Use unplugin-emit-optimizer/vite for a plain Vite build.')
+        if (!warned) {
+          config.logger.warn(
+            '[emit-optimizer] unplugin-emit-optimizer/vitepress is not in a VitePress build; it does nothing here. ' +
+              'Use unplugin-emit-optimizer/vite for a plain Vite build.',
+          )
+        }
         warned = true
         return
       }

@@ -18,7 +18,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
-import { stamps } from '../support/vite-rolldown.js'
+import { fileStamps as stamps } from '../support/bundler-app.js'
 import { latestReport, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
 import { SVELTEKIT_DEPENDENCIES, sveltekitStarter, type FrameworkStarter } from '../support/framework-starters.js'
 

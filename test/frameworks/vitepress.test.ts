@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
-import { stamps } from '../support/vite-rolldown.js'
+import { fileStamps as stamps } from '../support/bundler-app.js'
 import { emptyProject, latestReport, REPO, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
 import { VITEPRESS, vitepressStarter, type FrameworkStarter } from '../support/framework-starters.js'
 
