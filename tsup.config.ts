@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 const bundlers = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild'] as const
-const frameworks = ['rsbuild'] as const
+const frameworks = ['rsbuild', 'vitepress', 'sveltekit'] as const
 const plugins = Object.fromEntries([...bundlers, ...frameworks].map((name) => [name, `plugins/${name}.ts`]))
 
 export default defineConfig({

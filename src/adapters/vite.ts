@@ -4,6 +4,7 @@ import { describeError, startCapture, type OutputCapture, type PluginLogger } fr
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
+import { frameworkWarning } from './vite-frameworks.js'
 
 /**
  * Vite 8 (Rolldown inside).
@@ -135,6 +136,13 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
     configResolved(config) {
       root = config.root
       logger = viteLogger(config)
+      // A framework that reads its Vite output back or writes outDir after the bundle: stay out
+      // of its build entirely (no target, so no hook does anything) and name the entry to use.
+      const framework = frameworkWarning(config)
+      if (framework !== undefined) {
+        if (framework) logger.warn(framework)
+        return
+      }
       const top = redirect(config.build)
       // `config.build` is a copy of the built environment's options: redirect both.
       for (const [name, env] of Object.entries(config.environments)) {

@@ -1,4 +1,4 @@
-/** The official Rsbuild react-ts starter, pinned, and how the tests and bench/frameworks.mts build it. */
+/** The official Rsbuild react-ts starter, pinned, and how the tests and bench/frameworks-rsbuild.mts build it. */
 import fs from 'node:fs'
 import path from 'node:path'
 import { runIn, type CommandResult, type StarterSpec } from './frameworks.js'

@@ -2,8 +2,8 @@
 // `rsbuild build` processes, each in a fresh copy of the starter (no dist, no caches), alternating
 // native / entry, median of the runs. A benchmark, not a test: nothing is asserted.
 //
-//   node --import tsx bench/frameworks.mts            # 5 runs each
-//   node --import tsx bench/frameworks.mts --runs 7
+//   node --import tsx bench/frameworks-rsbuild.mts            # 5 runs each
+//   node --import tsx bench/frameworks-rsbuild.mts --runs 7
 import fs from 'node:fs'
 import path from 'node:path'
 import { installPackage } from '../test/support/crash-apps.js'
