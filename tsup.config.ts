@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup'
 
 const bundlers = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild'] as const
-const plugins = Object.fromEntries(bundlers.map((name) => [name, `plugins/${name}.ts`]))
+// Framework entries (src/frameworks/): each builds a whole framework run as one transaction.
+const frameworks = ['astro', 'nuxt'] as const
+const plugins = Object.fromEntries([...bundlers, ...frameworks].map((name) => [name, `plugins/${name}.ts`]))
 
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', ...plugins },

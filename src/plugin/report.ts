@@ -1,7 +1,8 @@
 import type { CommitResult } from '../core/transaction.js'
 import type { Alert } from '../report/alerts.js'
 
-export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
+/** The bundler, or the framework whose whole build was one transaction (src/frameworks/). */
+export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild' | 'astro' | 'nuxt'
 
 /** What one build did to its outDir; the metrics and report work render this. */
 export interface BuildReport {
