@@ -4,6 +4,7 @@ import { describeError, startCapture, type OutputCapture, type PluginLogger } fr
 import type { ResolvedOptions } from '../plugin/options.js'
 import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
+import { stepAsideMessage, viteFrameworkOf } from '../frameworks/detect.js'
 
 /**
  * Vite 8 (Rolldown inside).
@@ -78,6 +79,7 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
   const builds = new Map<string, BuildState>()
   let logger: PluginLogger | undefined
   let root = process.cwd()
+  let steppedAside = false
 
   const redirect = (build: ResolvedConfig['build']): Target[] => {
     if (!build.write || isStagingDir(build.outDir)) return []
@@ -131,6 +133,13 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
     configResolved(config) {
       root = config.root
       logger = viteLogger(config)
+      // Inside Astro or Nuxt: no redirect, no commit (no targets), one warning naming the entry.
+      const framework = viteFrameworkOf(config.plugins)
+      if (framework) {
+        if (!steppedAside) logger.warn(stepAsideMessage(framework))
+        steppedAside = true
+        return
+      }
       const top = redirect(config.build)
       // `config.build` is a copy of the built environment's options: redirect both.
       for (const [name, env] of Object.entries(config.environments)) {
