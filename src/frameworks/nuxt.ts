@@ -87,6 +87,13 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
     for (const [key, dir] of Object.entries(real) as Array<[keyof OutputDirs, string]>) {
       if (key !== 'dir' && insideOf(real.dir, path.resolve(dir)) === undefined) logger.warn(`[emit-optimizer] Nitro's output.${key} (${dir}) is outside output.dir (${real.dir}): it is written in place, outside the transaction.`)
     }
+    // Nitro's prerenderer is created from the unresolved config, so its public dir is the real
+    // one. It serves static files from there (the nitro-prerender preset), and natively that dir
+    // was just emptied; here it still holds the previous build, whose pages would be served
+    // instead of rendered. Point it at the staged one, as Nitro itself would.
+    instance.hooks.hook('prerender:init', ((renderer: NitroLike) => {
+      renderer.options.output.publicDir = output.publicDir
+    }) as HookFn)
     // Registered now, after every module's and the config's own `compiled` hooks: runs last.
     instance.hooks.hook('compiled', async () => {
       try {

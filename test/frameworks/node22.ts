@@ -6,7 +6,7 @@
  * - `<name>/`: the framework's packages at pinned versions (`npm install` run under that Node).
  *
  * Both are reused when present (a stamp file holds what was installed). Projects are temporary
- * copies of a starter (test/frameworks/fixtures/) whose `node_modules` is a link to the installed
+ * copies of a starter (test/frameworks/fixtures/) whose `node_modules` links to the installed
  * packages, with `unplugin-emit-optimizer` linked to this repository so the config imports the
  * package by name, exactly as a user's. Every install and build has a bounded timeout and logs
  * what it does.
@@ -104,7 +104,15 @@ export async function ensureFramework(name: string, dependencies: Record<string,
 export function createProject(framework: Framework, fixture: string, files: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `eo-${fixture}-`))
   fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true })
-  fs.symlinkSync(framework.modules, path.join(dir, 'node_modules'), 'dir')
+  // A real node_modules holding links to the installed packages: the frameworks keep caches in
+  // it (Nuxt builds into node_modules/.cache/nuxt/.nuxt once .nuxt exists, Vite's deps cache),
+  // which must be the project's own and inside its package scope.
+  const modules = path.join(dir, 'node_modules')
+  fs.mkdirSync(modules)
+  for (const name of fs.readdirSync(framework.modules)) {
+    if (name.startsWith('.')) continue
+    fs.symlinkSync(path.join(framework.modules, name), path.join(modules, name), 'dir')
+  }
   writeFiles(dir, files)
   return dir
 }
@@ -122,13 +130,23 @@ export interface BuildResult {
   ms: number
 }
 
+/**
+ * The environment of a user's shell: without vitest's markers (with TEST or NODE_ENV=test, Nuxt
+ * builds into `node_modules/.cache/nuxt/.nuxt`, which the linked node_modules would share).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'TEST' && !name.startsWith('VITEST')))
+  if (env.NODE_ENV === 'test') delete env.NODE_ENV
+  return env
+}
+
 /** Runs a framework CLI (a JS file) under Node 22 in `cwd`, telemetry off, no colours. */
 export async function runCli(framework: Framework, cwd: string, cli: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<BuildResult> {
   const started = performance.now()
   const { code, output } = await run(framework.node, [cli, ...args], {
     cwd,
     timeoutMs: BUILD_TIMEOUT_MS,
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    env: { ...userEnv(), ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
   })
   return { code, output, ms: performance.now() - started }
 }
