@@ -43,7 +43,7 @@ interface NitroLike {
 export interface NuxtLike {
   options: { dev: boolean; _prepare?: boolean; rootDir: string; emitOptimizer?: Options }
   hook(name: string, fn: HookFn): unknown
-  callHook(name: string, ...args: unknown[]): Promise<unknown>
+  callHook(name: string, ...args: unknown[]): unknown
 }
 
 export interface NuxtModuleLike {
