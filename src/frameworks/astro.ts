@@ -2,7 +2,8 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Plugin as VitePlugin } from 'vite'
 import { describeError, type PluginLogger } from '../plugin/capture.js'
-import { resolveOptions, type Options } from '../plugin/options.js'
+import { createPluginInstance } from '../plugin/instance.js'
+import type { Options } from '../plugin/plugin-options.js'
 import { insideOf, startFrameworkRun, type FrameworkRun } from './framework-run.js'
 
 /**
@@ -70,7 +71,7 @@ function rebase(url: URL, from: string, to: string): URL | undefined {
 }
 
 export function astroIntegration(raw?: Options): AstroIntegrationLike {
-  const options = resolveOptions(raw)
+  const instance = createPluginInstance(raw)
   let run: FrameworkRun | undefined
   let config: AstroConfigLike | undefined
 
@@ -130,7 +131,7 @@ export function astroIntegration(raw?: Options): AstroIntegrationLike {
         const outDir = path.resolve(fileURLToPath(current.outDir))
         const root = path.resolve(fileURLToPath(current.root))
         const pluginLogger: PluginLogger = { info: (message) => logger.info(message), warn: (message) => logger.warn(message) }
-        run = startFrameworkRun(options, {
+        run = startFrameworkRun(instance, {
           bundler: 'astro',
           outDir,
           root,

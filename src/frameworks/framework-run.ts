@@ -1,8 +1,8 @@
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from '../adapters/staging.js'
 import { stagingDirFor } from '../core/bundler-staging.js'
 import { startCapture, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
-import type { BuildReport, BundlerName } from '../plugin/report.js'
+import type { PluginInstance } from '../plugin/instance.js'
+import type { BuildReport, BundlerName } from '../observe/types.js'
 
 /**
  * One framework build as one transaction (Astro, Nuxt): the framework's final output directory is
@@ -38,7 +38,7 @@ export interface FrameworkRunContext {
   logger: PluginLogger
 }
 
-export function startFrameworkRun(options: ResolvedOptions, ctx: FrameworkRunContext): FrameworkRun {
+export function startFrameworkRun(instance: PluginInstance, ctx: FrameworkRunContext): FrameworkRun {
   const staging = stagingDirFor(ctx.outDir)
   sweepStaleStaging(ctx.outDir)
   // A previous run of this process (programmatic builds) may have left its staging dir.
@@ -50,7 +50,7 @@ export function startFrameworkRun(options: ResolvedOptions, ctx: FrameworkRunCon
     settled = true
     process.removeListener('exit', onExit)
   }
-  const capture = () => startCapture(options, { bundler: ctx.bundler, outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.clean(), logger: ctx.logger })
+  const capture = () => startCapture(instance, { bundler: ctx.bundler, outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.clean(), logger: ctx.logger })
 
   return {
     outDir: ctx.outDir,

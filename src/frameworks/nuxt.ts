@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { PluginLogger } from '../plugin/capture.js'
-import { resolveOptions, type Options } from '../plugin/options.js'
+import { createPluginInstance } from '../plugin/instance.js'
+import type { Options } from '../plugin/plugin-options.js'
 import { insideOf, startFrameworkRun, type FrameworkRun } from './framework-run.js'
 
 /**
@@ -61,41 +62,43 @@ function rebase(dir: string, from: string, to: string): string {
 
 function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
   if (nuxt.options.dev || nuxt.options._prepare) return
-  const options = resolveOptions({ ...nuxt.options.emitOptimizer, ...inlineOptions })
+  const instance = createPluginInstance({ ...nuxt.options.emitOptimizer, ...inlineOptions })
   let nitro: NitroLike | undefined
   let run: FrameworkRun | undefined
   const logger: PluginLogger = { info: (message) => nitro?.logger.info(message), warn: (message) => nitro?.logger.warn(message) }
 
-  nuxt.hook('nitro:init', ((instance: NitroLike) => {
-    nitro = instance
+  nuxt.hook('nitro:init', ((created: NitroLike) => {
+    nitro = created
   }) as HookFn)
 
   // Opened before the bundles are built, so that a failed Vite build is reported too.
   nuxt.hook('build:before', () => {
     if (!nitro) return
-    run = startFrameworkRun(options, { bundler: 'nuxt', outDir: path.resolve(nitro.options.output.dir), root: nuxt.options.rootDir, clean: () => true, logger })
+    const outDir = path.resolve(nitro.options.output.dir)
+    run = startFrameworkRun(instance, { bundler: 'nuxt', outDir, root: nuxt.options.rootDir, clean: () => true, logger })
   })
 
-  nuxt.hook('nitro:build:before', ((instance: NitroLike) => {
-    if (!run || run.settled || instance !== nitro) return
-    const output = instance.options.output
+  nuxt.hook('nitro:build:before', ((built: NitroLike) => {
+    if (!run || run.settled || built !== nitro) return
+    const output = built.options.output
     const real: OutputDirs = { ...output }
     const staged = run
     output.publicDir = rebase(real.publicDir, real.dir, staged.staging)
     output.serverDir = rebase(real.serverDir, real.dir, staged.staging)
     output.dir = staged.staging
     for (const [key, dir] of Object.entries(real) as Array<[keyof OutputDirs, string]>) {
-      if (key !== 'dir' && insideOf(real.dir, path.resolve(dir)) === undefined) logger.warn(`[emit-optimizer] Nitro's output.${key} (${dir}) is outside output.dir (${real.dir}): it is written in place, outside the transaction.`)
+      if (key === 'dir' || insideOf(real.dir, path.resolve(dir)) !== undefined) continue
+      logger.warn(`[emit-optimizer] Nitro's output.${key} (${dir}) is outside output.dir (${real.dir}): it is written in place, outside the transaction.`)
     }
     // Nitro's prerenderer is created from the unresolved config, so its public dir is the real
     // one. It serves static files from there (the nitro-prerender preset), and natively that dir
     // was just emptied; here it still holds the previous build, whose pages would be served
     // instead of rendered. Point it at the staged one, as Nitro itself would.
-    instance.hooks.hook('prerender:init', ((renderer: NitroLike) => {
+    built.hooks.hook('prerender:init', ((renderer: NitroLike) => {
       renderer.options.output.publicDir = output.publicDir
     }) as HookFn)
     // Registered now, after every module's and the config's own `compiled` hooks: runs last.
-    instance.hooks.hook('compiled', async () => {
+    built.hooks.hook('compiled', async () => {
       try {
         await staged.commit()
       } finally {
