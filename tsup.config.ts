@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 const bundlers = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild'] as const
-const frameworks = ['rsbuild', 'vitepress', 'sveltekit'] as const
+// Framework entries (src/frameworks/): each builds a whole framework run as one transaction.
+const frameworks = ['rsbuild', 'vitepress', 'sveltekit', 'astro', 'nuxt'] as const
 const plugins = Object.fromEntries([...bundlers, ...frameworks].map((name) => [name, `plugins/${name}.ts`]))
 
 export default defineConfig({

@@ -42,7 +42,6 @@ export function inKitWorker(): boolean {
   return process.env.SVELTEKIT_FORK !== undefined
 }
 
-
 /**
  * For the plain Vite plugin: the warning to show when this Vite build belongs to a framework
  * that keeps writing its output after (or reading it back from) the bundle, once per framework
@@ -62,8 +61,30 @@ export function frameworkWarning(config: ResolvedConfig): string | null | undefi
     const why = 'reads its Vite output back by fixed paths and writes the adapter output after the bundle'
     return stepAside('SvelteKit', why, 'sveltekit', '`plugins` of vite.config')
   }
+  const viaPlugins = PLUGIN_FRAMEWORKS.find((framework) => config.plugins.some((plugin) => plugin.name.startsWith(framework.prefix)))
+  if (viaPlugins) {
+    // Once per framework build: Astro and Nuxt run several Vite builds (client, server, `astro sync`).
+    if (!firstTime(`${viaPlugins.entry}-step-aside:${config.root}`)) return null
+    return stepAside(viaPlugins.name, viaPlugins.why, viaPlugins.entry, viaPlugins.slot)
+  }
   return undefined
 }
+
+/**
+ * Frameworks recognised by their plugins' names: both keep writing after Vite's builds (Astro
+ * renders pages in a post `buildApp` hook, Nitro writes `.output` after both bundles) and read
+ * Vite's output back by fixed paths (Nuxt: `.nuxt/dist/client/manifest.json`).
+ */
+const PLUGIN_FRAMEWORKS = [
+  { name: 'Astro', prefix: 'astro:', entry: 'astro', slot: "astro.config's `integrations`", why: 'prerenders its pages into outDir after its Vite builds' },
+  {
+    name: 'Nuxt',
+    prefix: 'nuxt:',
+    entry: 'nuxt',
+    slot: "nuxt.config's `modules`",
+    why: 'reads its Vite output back by fixed paths and writes .output after the bundles',
+  },
+] as const
 
 function stepAside(framework: string, why: string, entry: string, slot: string): string {
   return `[emit-optimizer] ${framework} detected: it ${why}, which the plain Vite plugin cannot make transactional, so it steps aside and this build runs as it would without it. Use unplugin-emit-optimizer/${entry} in ${slot} instead.`

@@ -1,8 +1,8 @@
 import type { CommitResult } from '../core/transaction.js'
 import type { SizeSummary } from './size/measure.js'
 
-/** `command`: a build run through `emit-optimizer run`. */
-export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild' | 'command'
+/** The bundler, the framework whose whole build was one transaction (src/frameworks/), or `command`: a build run through `emit-optimizer run`. */
+export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild' | 'astro' | 'nuxt' | 'command'
 
 /** What one build did to its outDir; the metrics and report work render this. */
 export interface BuildReport {
