@@ -1,5 +1,10 @@
-import { unplugin } from '../src/adapters/unplugin.js'
+import type { Plugin } from 'rolldown'
+import { rolldownAdapter } from '../src/adapters/rolldown.js'
+import { nativePlugin } from '../src/plugin/native-plugin.js'
+import type { Options } from '../src/plugin/plugin-options.js'
 
 export type { Options } from '../src/plugin/plugin-options.js'
 export type { BuildReport } from '../src/observe/types.js'
-export default unplugin.rolldown
+// Only this bundler's adapter: the entry loads no other bundler's code, nor unplugin.
+const plugin: (options?: Options) => Plugin = nativePlugin(rolldownAdapter)
+export default plugin

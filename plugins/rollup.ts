@@ -1,5 +1,10 @@
-import { unplugin } from '../src/adapters/unplugin.js'
+import type { Plugin } from 'rollup'
+import { rollupAdapter } from '../src/adapters/rollup.js'
+import { nativePlugin } from '../src/plugin/native-plugin.js'
+import type { Options } from '../src/plugin/plugin-options.js'
 
 export type { Options } from '../src/plugin/plugin-options.js'
 export type { BuildReport } from '../src/observe/types.js'
-export default unplugin.rollup
+// Only this bundler's adapter: the entry loads no other bundler's code, nor unplugin.
+const plugin: (options?: Options) => Plugin = nativePlugin(rollupAdapter)
+export default plugin

@@ -1,5 +1,7 @@
-import { unplugin } from '../src/adapters/unplugin.js'
+import { webpackAdapter } from '../src/adapters/webpack.js'
+import { createEmitOptimizer } from '../src/plugin/factory.js'
 
 export type { Options } from '../src/plugin/plugin-options.js'
 export type { BuildReport } from '../src/observe/types.js'
-export default unplugin.webpack
+// Only this bundler's adapter; unplugin adds webpack's and Rspack's plugin protocol.
+export default createEmitOptimizer({ webpack: (instance) => (compiler) => webpackAdapter(compiler, instance) }).webpack

@@ -1,4 +1,8 @@
-import picomatch from 'picomatch'
+import { createRequire } from 'node:module'
+import type Picomatch from 'picomatch'
+
+/** picomatch (CommonJS) is required by the first commit, not when the plugin is imported. */
+export const loadPicomatch = (): typeof Picomatch => createRequire(import.meta.url)('picomatch') as typeof Picomatch
 
 /** Publish groups, in the order they are made visible: 0 plain assets, 1 code, 2 entry points. */
 export type PublishGroup = 0 | 1 | 2
@@ -10,6 +14,7 @@ export const PUBLISH_GROUPS: readonly PublishGroup[] = [0, 1, 2]
  * follows an entry point to a file that is not there yet.
  */
 export function createPublishClassifier(patterns: { entries: string[]; code: string[] }): (path: string) => PublishGroup {
+  const picomatch = loadPicomatch()
   const isEntry = picomatch(patterns.entries, { dot: true })
   const isCode = picomatch(patterns.code, { dot: true })
   return (path) => (isEntry(path) ? 2 : isCode(path) ? 1 : 0)

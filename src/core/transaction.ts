@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
 import type { EngineContext } from './context.js'
-import { applyEdits, type Edit } from './edits.js'
+import type { Edit } from './edits.js'
 import { countingFs, lstatOrUndefined } from './fs.js'
 import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.js'
 import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
@@ -190,8 +190,11 @@ async function resolvePending(
         )
       }
     }
-    if (entry.edits.length > 0)
+    if (entry.edits.length > 0) {
+      // magic-string is loaded by the first transaction with edits, not by every bundler plugin.
+      const { applyEdits } = await import('./edits.js')
       contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
+    }
     desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
   })
   return { desired, deletes }

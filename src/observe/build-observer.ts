@@ -6,14 +6,10 @@ import { resolveTransactionOptions, type Strategy } from '../core/transaction-op
 import { resolveStateDir } from '../core/state-dir.js'
 import { writeStateFile } from '../core/state-file.js'
 import { evaluateAlerts } from './alerts.js'
-import { serveMetrics } from './metrics-server.js'
 import { createMetrics, type BuildMetrics } from './metrics.js'
 import type { ResolvedObserveOptions } from './observe-options.js'
-import { pushMetrics } from './pushgateway.js'
-import { renderHtml } from './report-html.js'
 import { summarize, writeDurations } from './report-json.js'
 import { appendHistory, historyEntry } from './report-log.js'
-import { appendStepSummary } from './size/step-summary.js'
 import { REPORT_FILES, type Alert, type BuildReport, type BundlerName } from './types.js'
 
 /** What the observer needs of the plugin instance it belongs to. */
@@ -90,6 +86,7 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
       summary.alerts = [...evaluateAlerts(input, settings.alerts), ...(report.alerts ?? [])]
       if (settings.sizes && settings.sizes.githubSummary) {
         try {
+          const { appendStepSummary } = await import('./size/step-summary.js')
           await appendStepSummary({ project, bundler: report.bundler, status: report.status, alerts: summary.alerts, sizes: summary.sizes })
         } catch (error) {
           build.logger.warn(`[emit-optimizer] could not append to $GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}`)
@@ -110,7 +107,10 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
           // Atomic (temp + rename) so a reader never sees half a report, and never through a symlink
           // planted at the report's path; fsync is not worth a build's time here.
           if (json) await writeStateFile(path.join(dir, REPORT_FILES.json), `${JSON.stringify(summary, null, 2)}\n`, { fsync: false, mode: 0o666 })
-          if (html) await writeStateFile(path.join(dir, REPORT_FILES.html), renderHtml(summary, history, writeDurations(report)), { fsync: false, mode: 0o666 })
+          if (html) {
+            const { renderHtml } = await import('./report-html.js')
+            await writeStateFile(path.join(dir, REPORT_FILES.html), renderHtml(summary, history, writeDurations(report)), { fsync: false, mode: 0o666 })
+          }
         } catch (error) {
           build.logger.warn(
             `[emit-optimizer] could not write the build report: ${error instanceof Error ? error.message : String(error)}. The build itself is not affected.`,
@@ -121,13 +121,18 @@ export function createBuildObserver(settings: ObserverSettings): BuildObserver {
       if (settings.metrics.serve && !serving) {
         serving = true
         try {
+          const { serveMetrics } = await import('./metrics-server.js')
           const server = await serveMetrics(metrics.registry, settings.metrics.serve, build.logger)
           build.logger.info(`emit-optimizer: metrics at ${server.url}`)
         } catch (error) {
           build.logger.warn(error instanceof Error ? error.message : String(error))
         }
       }
-      await pushMetrics(metrics.registry, settings.metrics.push ?? {}, build.logger)
+      // Loaded (with prom-client, through the registry) only when a Pushgateway URL is configured.
+      if (settings.metrics.push?.url ?? process.env.EMIT_OPTIMIZER_PUSHGATEWAY_URL) {
+        const { pushMetrics } = await import('./pushgateway.js')
+        await pushMetrics(metrics.registry, settings.metrics.push ?? {}, build.logger)
+      }
       return summary.alerts
     },
   }

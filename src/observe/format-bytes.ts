@@ -10,3 +10,14 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(1)} ${units[unit]}`
 }
+
+/**
+ * 12345.678 → `12,345.68` (at most `digits` decimals, no trailing zeros), as
+ * `toLocaleString('en-US')` formats it, without loading ICU: its first call costs tens of ms,
+ * which was most of the time of a small build's report.
+ */
+export function formatNumber(value: number, digits: number): string {
+  const [whole = '', fraction] = String(Number(value.toFixed(digits))).split('.')
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`
+}

@@ -1,14 +1,24 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { createRequire } from 'node:module'
+import type { Registry } from 'prom-client'
 import { SIZE_KINDS } from './size/kinds.js'
 import { writeErrors } from './report-json.js'
 import { COMMIT_BUCKETS_SECONDS, WRITE_BUCKETS_SECONDS, type BuildReport, type BundlerName } from './types.js'
 
 export interface BuildMetrics {
-  /** Private to one plugin instance; never prom-client's global registry. */
-  registry: Registry
+  /**
+   * Private to one plugin instance; never prom-client's global registry. Created (and prom-client
+   * loaded) on first access, filled with every build recorded before.
+   */
+  readonly registry: Registry
   /** Adds one build's outcome to the counters, histograms and last-build gauges. */
   record(report: BuildReport): void
 }
+
+/** Recorded builds kept before the registry exists; past this many, the registry is created. */
+const MAX_PENDING = 64
+
+/** prom-client costs ~100 ms to import: a build that never pushes or serves metrics never loads it. */
+const loadPromClient = (): typeof import('prom-client') => createRequire(import.meta.url)('prom-client') as typeof import('prom-client')
 
 const WRITE_STATUSES = ['written', 'unchanged', 'deleted', 'error'] as const
 const OUTCOMES = ['committed', 'rolled_back', 'failed'] as const
@@ -18,6 +28,26 @@ const OUTCOMES = ['committed', 'rolled_back', 'failed'] as const
  * instance) plus a fixed `status`/`outcome` set: no file paths, so series stay bounded.
  */
 export function createMetrics(labels: { bundler: BundlerName; project: string }): BuildMetrics {
+  const pending: { report: BuildReport; at: number }[] = []
+  let live: { registry: Registry; record(report: BuildReport, at: number): void } | undefined
+  const materialize = () => {
+    live ??= createRegistry(labels)
+    for (const { report, at } of pending.splice(0)) live.record(report, at)
+    return live
+  }
+  return {
+    get registry() {
+      return materialize().registry
+    },
+    record(report) {
+      pending.push({ report, at: Date.now() })
+      if (live || pending.length >= MAX_PENDING) materialize()
+    },
+  }
+}
+
+function createRegistry(labels: { bundler: BundlerName; project: string }) {
+  const { Counter, Gauge, Histogram, Registry } = loadPromClient()
   const registry = new Registry()
   const common = ['bundler', 'project'] as const
   const registers = [registry]
@@ -85,7 +115,7 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
 
   return {
     registry,
-    record(report) {
+    record(report: BuildReport, at: number) {
       const stats = report.result?.stats
       const errors = writeErrors(report)
       writes.inc({ ...labels, status: 'written' }, stats?.written ?? 0)
@@ -99,7 +129,7 @@ export function createMetrics(labels: { bundler: BundlerName; project: string })
       transactions.inc({ ...labels, outcome: report.status === 'rolled-back' ? 'rolled_back' : report.status })
       if (stats) {
         commitDuration.observe(labels, stats.durationMs / 1000)
-        lastSuccess.set(labels, Date.now() / 1000)
+        lastSuccess.set(labels, at / 1000)
       }
       lastDuration.set(labels, report.durationMs / 1000)
       lastFiles.set({ ...labels, status: 'written' }, stats?.written ?? 0)

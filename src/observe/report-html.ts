@@ -1,4 +1,4 @@
-import { formatBytes } from './format-bytes.js'
+import { formatBytes, formatNumber } from './format-bytes.js'
 import type { HistoryEntry } from './report-log.js'
 import type { BuildSummary } from './report-json.js'
 import { renderSizesHtml, SIZES_STYLE } from './size/html-sizes.js'
@@ -20,7 +20,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char)
 }
 
-const fmt = (value: number | null, digits = 1, unit = ''): string => (value === null ? '–' : `${Number(value.toFixed(digits)).toLocaleString('en-US')}${unit}`)
+const fmt = (value: number | null, digits = 1, unit = ''): string => (value === null ? '–' : `${formatNumber(value, digits)}${unit}`)
 
 const W = 560
 const H = 180

@@ -12,19 +12,20 @@ export type BundlerAdapters = { [Bundler in keyof BundlerHooks]-?: (instance: Pl
  * build, so each bundler gets its own hooks (src/adapters/), all committing through the same
  * capture (capture.ts) and engine (src/core/). Each call of the plugin creates one instance
  * (instance.ts): the resolved options and the state kept between builds, handed to the adapter
- * of the bundler in use.
+ * of the bundler in use. An entry passes only its own bundler's adapter (plugins/), so it loads
+ * no other bundler's code.
  */
-export function createEmitOptimizer(adapters: BundlerAdapters) {
+export function createEmitOptimizer(adapters: Partial<BundlerAdapters>) {
   return createUnplugin<Options | undefined>((raw) => {
     const instance = createPluginInstance(raw)
     return {
       name: 'unplugin-emit-optimizer',
-      vite: adapters.vite(instance),
-      rollup: adapters.rollup(instance),
-      rolldown: adapters.rolldown(instance),
-      webpack: adapters.webpack(instance),
-      rspack: adapters.rspack(instance),
-      esbuild: adapters.esbuild(instance),
+      vite: adapters.vite?.(instance),
+      rollup: adapters.rollup?.(instance),
+      rolldown: adapters.rolldown?.(instance),
+      webpack: adapters.webpack?.(instance),
+      rspack: adapters.rspack?.(instance),
+      esbuild: adapters.esbuild?.(instance),
     }
   })
 }

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch'
+import { loadPicomatch } from '../../core/publish-order.js'
 import { EmitOptimizerError } from '../../errors.js'
 import type { Delta, SizeComparison, Sizes, TotalKey, Totals } from './delta.js'
 import { TOTAL_KEYS } from './delta.js'
@@ -142,7 +142,7 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
         )
         continue
       }
-      const matches = picomatch(budget.path, { dot: true })
+      const matches = loadPicomatch()(budget.path, { dot: true })
       const over: Array<[string, number]> = []
       let largest: number | null = null
       for (const [file, sizes] of Object.entries(input.files)) {

@@ -3,7 +3,7 @@ import { resolveTransactionOptions } from '../../core/transaction-options.js'
 import { resolveStateDir } from '../../core/state-dir.js'
 import type { CommitResult } from '../../core/transaction.js'
 import type { BudgetAlert } from './budgets.js'
-import { measureSizes, prepareSizes, type Prepared, type SizeSummary } from './measure.js'
+import type { Prepared, SizeSummary } from './measure.js'
 import type { ResolvedSizeOptions } from './options.js'
 
 /** The size side of one captured build: keeps the captured bytes, measures after the commit. */
@@ -35,7 +35,8 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
         }),
       )
       // A failure here only means measuring everything after the commit.
-      prepared = prepareSizes({ options, stateDir, contents }).catch(() => undefined)
+      // measure.js (zlib, the size store, git) is loaded by the first build that measures sizes.
+      prepared = import('./measure.js').then(({ prepareSizes }) => prepareSizes({ options, stateDir, contents })).catch(() => undefined)
     },
     write(rel, bytes) {
       if (options) contents.set(rel, bytes)
@@ -47,6 +48,7 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
       if (!options) return { alerts: [] }
       try {
         const ready = await prepared
+        const { measureSizes } = await import('./measure.js')
         const measured = await measureSizes({
           options,
           root: ctx.root,
