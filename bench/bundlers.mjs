@@ -1,27 +1,31 @@
 #!/usr/bin/env node
-// End-to-end benchmark: each supported bundler builds a generated app (≥ 600 output files) through
-// its JS API, natively and with unplugin-emit-optimizer, in three scenarios (cold, no-op rebuild,
+// End-to-end benchmark: each supported bundler builds generated apps of three sizes, natively and
+// with unplugin-emit-optimizer, each build a whole Node process as a user runs it (bench/build-once.mjs:
+// import the bundler and the plugin by name, build, exit), in three scenarios (cold, no-op rebuild,
 // one-module change).
 //
-//   npm run bench:bundlers                 # build dist/, then 1 warm-up + 5 measured rounds
+//   npm run bench:bundlers                 # build dist/, then 1 warm-up + 5 measured rounds per size
 //   node bench/bundlers.mjs --quick        # smoke run: no warm-up, 2 measured rounds
-//   node bench/bundlers.mjs --rounds 7 --warmup 2 --modules 600 --only vite,rollup --keep --no-sync
+//   node bench/bundlers.mjs --rounds 7 --warmup 2 --sizes 11,150,600 --only vite,rollup --keep --no-sync
 //
 // A benchmark, not a test: targets are printed as PASS/MISS and never fail the process. The exit
 // code is non-zero only when a build crashes (recorded under `errors` in results.json first).
+import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BUILDS, modName, moduleSource, writeApp } from './bundler-builds.mjs'
 import { fmt, median, mergeResults, mountNote, removeDir, rotate, round2, setSync, settle, table } from './measure.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const workDir = path.join(benchDir, '.work')
 const bundlersDir = path.join(workDir, 'bundlers')
 const resultsFile = path.join(benchDir, 'results.json')
+const buildOnce = path.join(benchDir, 'build-once.mjs')
 
-const BUNDLERS = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild']
+const BUNDLERS = Object.keys(BUILDS)
 const VARIANTS = ['native', 'plugin']
 const SCENARIOS = ['cold', 'noop', 'change']
 
@@ -30,7 +34,7 @@ const SCENARIOS = ['cold', 'noop', 'change']
 // ---------------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { quick: false, rounds: undefined, warmup: undefined, modules: 600, only: BUNDLERS, sync: true, keep: false }
+  const args = { quick: false, rounds: undefined, warmup: undefined, sizes: [11, 150, 600], only: BUNDLERS, sync: true, keep: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const num = () => {
@@ -41,7 +45,10 @@ function parseArgs(argv) {
     if (a === '--quick') args.quick = true
     else if (a === '--rounds') args.rounds = num()
     else if (a === '--warmup') args.warmup = num()
-    else if (a === '--modules') args.modules = num()
+    else if (a === '--sizes' || a === '--modules') {
+      args.sizes = String(argv[++i] ?? '').split(',').map(Number)
+      if (!args.sizes.length || args.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${a} takes comma-separated module counts ≥ 1`)
+    }
     else if (a === '--only') {
       args.only = String(argv[++i] ?? '').split(',').filter(Boolean)
       const bad = args.only.filter((b) => !BUNDLERS.includes(b))
@@ -49,155 +56,14 @@ function parseArgs(argv) {
     } else if (a === '--no-sync') args.sync = false
     else if (a === '--keep') args.keep = true
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: node bench/bundlers.mjs [--quick] [--rounds N] [--warmup N] [--modules N] [--only ${BUNDLERS.join(',')}] [--no-sync] [--keep]`)
+      console.log(`usage: node bench/bundlers.mjs [--quick] [--rounds N] [--warmup N] [--sizes 11,150,600] [--only ${BUNDLERS.join(',')}] [--no-sync] [--keep]`)
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (try --help)`)
   }
   args.rounds ??= args.quick ? 2 : 5
   args.warmup ??= args.quick ? 0 : 1
   if (args.rounds < 1) throw new Error('--rounds must be ≥ 1')
-  if (args.modules < 1) throw new Error('--modules must be ≥ 1')
   return args
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generated app: src/main.js dynamically imports every src/m/mNNN.js, so each module becomes its
-// own output chunk. Written once per bundler (untimed) into bench/.work/bundlers/<bundler>/app.
-// ---------------------------------------------------------------------------------------------
-
-const modName = (i) => `m${String(i).padStart(3, '0')}`
-
-function moduleSource(i, variant = 0) {
-  // ~600 bytes of plain code; `variant` changes one string literal (the one-module change).
-  const name = modName(i)
-  const lines = [`// generated module ${name}`, `export const id = ${i}`, `export const label = '${name} v${variant}'`]
-  for (let k = 0; k < 6; k++) {
-    lines.push(`export function f${k}(x) {`, `  const y = x * ${i + 1} + ${k}`, `  return { id, k: ${k}, y, text: label + ':' + String(y) }`, '}')
-  }
-  lines.push(`export default function run(x) { return [f0(x), f1(x), f2(x), f3(x), f4(x), f5(x)] }`, '')
-  return lines.join('\n')
-}
-
-function writeApp(appDir, modules) {
-  fs.mkdirSync(path.join(appDir, 'src', 'm'), { recursive: true })
-  const loaders = Array.from({ length: modules }, (_, i) => `  () => import('./m/${modName(i)}.js'),`).join('\n')
-  fs.writeFileSync(
-    path.join(appDir, 'src', 'main.js'),
-    `const loaders = [\n${loaders}\n]\nexport async function load(i, x) {\n  const mod = await loaders[i % loaders.length]()\n  return mod.default(x)\n}\nload(0, 1).then((r) => console.log(r))\n`,
-  )
-  for (let i = 0; i < modules; i++) fs.writeFileSync(path.join(appDir, 'src', 'm', `${modName(i)}.js`), moduleSource(i))
-  fs.writeFileSync(path.join(appDir, 'index.html'), '<!doctype html>\n<html><head><title>bench</title></head><body><script type="module" src="/src/main.js"></script></body></html>\n')
-}
-
-// ---------------------------------------------------------------------------------------------
-// Builds. Each takes (appDir, outDir, plugin | undefined) and resolves once the output is on disk.
-// The config is the same for both variants; the plugin variant only adds the plugin. Minifiers
-// and sourcemaps are off to keep the run short (and to make the plugin's share of the time larger,
-// not smaller). Output cleaning follows examples/*: Vite empties outDir, Rolldown `cleanDir`,
-// webpack/Rspack `output.clean`; Rollup and esbuild do not clean.
-// ---------------------------------------------------------------------------------------------
-
-const BUILDS = {
-  vite: {
-    api: "vite build({ configFile: false, root, build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false } })",
-    async build(appDir, outDir, plugin) {
-      const { build } = await import('vite')
-      await build({
-        configFile: false,
-        root: appDir,
-        logLevel: 'silent',
-        // outDir is outside root, so emptyOutDir is set to what Vite does by default for an outDir inside root.
-        build: { outDir, emptyOutDir: true, minify: false, sourcemap: false, reportCompressedSize: false, write: true },
-        plugins: plugin ? [plugin] : [],
-      })
-    },
-  },
-  rollup: {
-    api: "rollup({ input }) → bundle.write({ dir, format: 'es', chunkFileNames: 'chunks/[name]-[hash].js' }) → bundle.close()",
-    async build(appDir, outDir, plugin) {
-      const { rollup } = await import('rollup')
-      const bundle = await rollup({ input: { main: path.join(appDir, 'src', 'main.js') }, plugins: plugin ? [plugin] : [], onwarn() {} })
-      try {
-        await bundle.write({ dir: outDir, format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' })
-      } finally {
-        await bundle.close()
-      }
-    },
-  },
-  rolldown: {
-    api: "rolldown({ input, cwd }) → bundle.write({ dir, format: 'es', cleanDir: true, chunkFileNames: 'chunks/[name]-[hash].js' }) → bundle.close()",
-    async build(appDir, outDir, plugin) {
-      const { rolldown } = await import('rolldown')
-      const bundle = await rolldown({ input: { main: path.join(appDir, 'src', 'main.js') }, cwd: appDir, logLevel: 'silent', plugins: plugin ? [plugin] : [] })
-      try {
-        await bundle.write({ dir: outDir, format: 'es', cleanDir: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' })
-      } finally {
-        await bundle.close()
-      }
-    },
-  },
-  webpack: {
-    api: "webpack({ mode: 'production', cache: false, optimization.minimize: false, output.clean: true, [contenthash] names }) → compiler.run → compiler.close",
-    async build(appDir, outDir, plugin) {
-      const { default: webpack } = await import('webpack')
-      await runCompiler(webpack, webpackLikeConfig(appDir, outDir, plugin))
-    },
-  },
-  rspack: {
-    api: "rspack({ mode: 'production', cache: false, optimization.minimize: false, output.clean: true, [contenthash] names }) → compiler.run → compiler.close",
-    async build(appDir, outDir, plugin) {
-      const { rspack } = await import('@rspack/core')
-      await runCompiler(rspack, webpackLikeConfig(appDir, outDir, plugin))
-    },
-  },
-  esbuild: {
-    api: "esbuild.build({ bundle, splitting, format: 'esm', absWorkingDir, outdir, chunkNames: 'chunks/[name]-[hash]' })",
-    async build(appDir, outDir, plugin) {
-      const esbuild = await import('esbuild')
-      const result = await esbuild.build({
-        absWorkingDir: appDir,
-        entryPoints: ['src/main.js'],
-        bundle: true,
-        splitting: true,
-        format: 'esm',
-        outdir: outDir,
-        entryNames: '[dir]/[name]',
-        chunkNames: 'chunks/[name]-[hash]',
-        logLevel: 'silent',
-        plugins: plugin ? [plugin] : [],
-      })
-      if (result.errors.length) throw new Error(`esbuild: ${result.errors.map((e) => e.text).join('; ')}`)
-    },
-  },
-}
-
-function webpackLikeConfig(appDir, outDir, plugin) {
-  return {
-    mode: 'production',
-    context: appDir,
-    entry: './src/main.js',
-    cache: false,
-    devtool: false,
-    stats: 'none',
-    infrastructureLogging: { level: 'none' },
-    performance: { hints: false },
-    optimization: { minimize: false },
-    output: { path: outDir, filename: '[name].[contenthash:8].js', chunkFilename: '[id].[contenthash:8].js', clean: true },
-    plugins: plugin ? [plugin] : [],
-  }
-}
-
-function runCompiler(factory, config) {
-  return new Promise((resolve, reject) => {
-    const compiler = factory(config)
-    compiler.run((err, stats) => {
-      compiler.close((closeErr) => {
-        if (err || closeErr) return reject(err ?? closeErr)
-        if (stats?.hasErrors()) return reject(new Error(stats.toString({ all: false, errors: true })))
-        resolve()
-      })
-    })
-  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,11 +134,11 @@ const uniq = (xs) => [...new Set(xs)].join('/') || '-'
 // One bundler: rounds × (cold, noop, change) × (native, plugin), interleaved.
 // ---------------------------------------------------------------------------------------------
 
-async function benchBundler(name, args, emitOptimizer) {
+async function benchBundler(name, args, modules) {
   const spec = BUILDS[name]
-  const base = path.join(bundlersDir, name)
+  const base = path.join(bundlersDir, `${name}-${modules}`)
   const appDir = path.join(base, 'app')
-  writeApp(appDir, args.modules)
+  writeApp(appDir, modules)
 
   const entry = () => ({ runsMs: [], warmupMs: [], writtenPerRun: [], touchedPerRun: [], mtimesKeptPerRun: [], reportStatus: [] })
   const data = Object.fromEntries(SCENARIOS.map((s) => [s, { native: entry(), plugin: entry() }]))
@@ -293,23 +159,19 @@ async function benchBundler(name, args, emitOptimizer) {
       const e = data[scenario][variant]
       const dir = runDir(variant)
       const outDir = path.join(dir, 'dist')
-      let report
-      const plugin =
-        variant === 'plugin'
-          ? emitOptimizer[name]({ summary: false, stateDir: path.join(dir, 'state'), onReport: (rep) => void (report = rep) })
-          : undefined
       const before = scenario === 'cold' ? new Map() : snapshot(outDir)
       settle()
       const start = performance.now()
-      try {
-        await spec.build(appDir, outDir, plugin)
-      } catch (error) {
+      const child = spawnSync(process.execPath, [buildOnce, name, variant, appDir, outDir, path.join(dir, 'state')], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      const ms = performance.now() - start
+      const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '))
+      if (child.status !== 0 || !line) {
         ok[variant] = false
-        errors.push(`round ${r} ${scenario} ${variant}: ${String(error?.stack ?? error).slice(0, 2000)}`)
-        console.error(`  ! ${name} r${r} ${scenario} ${variant}: ${String(error?.message ?? error).split('\n')[0]}`)
+        errors.push(`round ${r} ${scenario} ${variant}: exit ${child.status} ${child.signal ?? ''}\n${String(child.stderr).slice(0, 2000)}`)
+        console.error(`  ! ${name} r${r} ${scenario} ${variant}: ${String(child.stderr).trim().split('\n')[0]}`)
         return
       }
-      const ms = performance.now() - start
+      const report = JSON.parse(line.slice('RESULT '.length))
       ;(measured ? e.runsMs : e.warmupMs).push(round2(ms))
       // Untimed checks.
       const after = snapshot(outDir)
@@ -319,10 +181,10 @@ async function benchBundler(name, args, emitOptimizer) {
         if (measured) outputFiles[variant].push(after.size)
       }
       if (variant === 'plugin') {
-        if (!report) errors.push(`round ${r} ${scenario} plugin: no report received before the build resolved`)
-        e.reportStatus.push(report?.status ?? 'none')
-        e.writtenPerRun.push(report?.result?.stats?.written ?? null)
-        ;(e.statsPerRun ??= []).push(report?.result?.stats ? { written: report.result.stats.written, unchanged: report.result.stats.unchanged, deleted: report.result.stats.deleted, durationMs: round2(report.result.stats.durationMs) } : null)
+        if (report.status === 'none') errors.push(`round ${r} ${scenario} plugin: no report received before the build resolved`)
+        e.reportStatus.push(report.status)
+        e.writtenPerRun.push(report.written)
+        ;(e.statsPerRun ??= []).push({ written: report.written, unchanged: report.unchanged, deleted: report.deleted, durationMs: round2(report.commitMs) })
       }
       if (scenario !== 'cold') {
         e.touchedPerRun.push(d.touched)
@@ -335,7 +197,7 @@ async function benchBundler(name, args, emitOptimizer) {
     if (ok.native && ok.plugin) sameOutputPerRound.push(sameTree(trees.native, trees.plugin))
     for (const v of rotate(VARIANTS, r)) if (ok[v]) await step('noop', v)
     // One-module change: a different module each round, reverted afterwards (untimed).
-    const idx = (7 + 37 * r) % args.modules
+    const idx = (7 + 37 * r) % modules
     const modFile = path.join(appDir, 'src', 'm', `${modName(idx)}.js`)
     changedModules.push(modName(idx))
     fs.writeFileSync(modFile, moduleSource(idx, r + 1))
@@ -379,7 +241,7 @@ async function benchBundler(name, args, emitOptimizer) {
 
   return {
     api: spec.api,
-    modules: args.modules,
+    modules,
     outputFiles: { native: uniq(outputFiles.native), plugin: uniq(outputFiles.plugin) },
     sameOutputAsNative: sameOutputPerRound.length > 0 && sameOutputPerRound.every(Boolean),
     sameOutputPerRound,
@@ -397,23 +259,49 @@ async function benchBundler(name, args, emitOptimizer) {
 // Main
 // ---------------------------------------------------------------------------------------------
 
+/** Median wall time of `node -e "await import(entry)"` per entry, whole process, interleaved with a bare `node -e ""`. */
+function importTimes(entries, rounds) {
+  const runs = Object.fromEntries(['(node alone)', ...entries].map((e) => [e, []]))
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const entry of rotate(Object.keys(runs), r)) {
+      const code = entry === '(node alone)' ? '' : `await import(${JSON.stringify(entry)})`
+      const start = performance.now()
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: path.join(benchDir, '..'), encoding: 'utf8' })
+      const ms = performance.now() - start
+      if (child.status !== 0) throw new Error(`import of ${entry} failed: ${child.stderr}`)
+      if (r > 0) runs[entry].push(round2(ms))
+    }
+  }
+  const bare = median(runs['(node alone)'])
+  return Object.fromEntries(entries.map((e) => [e, { medianMs: round2(median(runs[e])), importMs: round2(median(runs[e]) - bare), runsMs: runs[e] }]).concat([['(node alone)', { medianMs: round2(bare), runsMs: runs['(node alone)'] }]]))
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   setSync(args.sync)
   if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run "npm run build" first (or use "npm run bench:bundlers").')
-  const emitOptimizer = {}
-  for (const b of args.only) emitOptimizer[b] = (await import(`unplugin-emit-optimizer/${b}`)).default
 
   removeWorkDir('start')
   fs.mkdirSync(bundlersDir, { recursive: true })
-  console.log(`bundlers: ${args.only.join(', ')}; app: ${args.modules} dynamically imported modules (+ entry)`)
+  console.log(`bundlers: ${args.only.join(', ')}; apps: ${args.sizes.join(', ')} dynamically imported modules (+ entry); every build is a whole process`)
   console.log(`rounds: ${args.warmup} warm-up + ${args.rounds} measured; sync between runs: ${args.sync ? 'yes' : 'no'}${args.rounds < 5 ? '  (fewer than 5 measured rounds: smoke run, numbers are rough)' : ''}`)
 
   const started = performance.now()
+  const entries = ['unplugin-emit-optimizer', ...args.only.map((b) => `unplugin-emit-optimizer/${b}`)]
+  const imports = importTimes(entries, Math.max(args.rounds, 5))
+  table('import time of each entry, whole process (median; ms; import = minus a bare node start)', entries, [
+    { label: 'entry', align: 'left', get: (e) => e },
+    { label: 'process', get: (e) => fmt(imports[e].medianMs) },
+    { label: 'import', get: (e) => fmt(imports[e].importMs) },
+    { label: 'target ≤ 20', align: 'left', get: (e) => (imports[e].importMs <= 20 ? 'PASS' : 'MISS') },
+  ])
   const results = {}
-  for (const b of args.only) {
-    results[b] = await benchBundler(b, args, emitOptimizer)
-    console.log(`${b} done in ${results[b].seconds.toFixed(1)} s${results[b].errors.length ? ` (${results[b].errors.length} error(s))` : ''}`)
+  for (const modules of args.sizes) {
+    results[modules] = {}
+    for (const b of args.only) {
+      results[modules][b] = await benchBundler(b, args, modules)
+      console.log(`${b} (${modules} modules) done in ${results[modules][b].seconds.toFixed(1)} s${results[modules][b].errors.length ? ` (${results[modules][b].errors.length} error(s))` : ''}`)
+    }
   }
   const benchSeconds = (performance.now() - started) / 1000
 
@@ -436,20 +324,20 @@ async function main() {
     },
     params: {
       quick: args.quick,
-      modules: args.modules,
+      sizes: args.sizes,
       warmupRounds: args.warmup,
       measuredRounds: args.rounds,
       syncBetweenRuns: args.sync,
-      gcBetweenRuns: true,
       versions,
       app: 'src/main.js holds one `() => import(./m/mNNN.js)` per module (≈ 600 B of plain code each), so every module is its own chunk; Vite also gets index.html',
       config: 'same config for both variants, the plugin variant adds only the plugin ({ summary: false, stateDir: <run dir>/state, onReport }); minify and sourcemaps off; cleaning as in examples/* (Vite emptyOutDir, Rolldown cleanDir, webpack/Rspack output.clean; Rollup, esbuild none)',
-      runs: 'in-process through each bundler\'s JS API (no CLI); each round gives every variant a fresh dir bench/.work/bundlers/<bundler>/r<round>/<variant>; cold builds into the empty dist there, noop rebuilds into that output, change rebuilds after one module changed (a different one per round, reverted after the round)',
+      runs: 'every build is a fresh Node process (bench/build-once.mjs: imports the bundler and, for the plugin variant, unplugin-emit-optimizer/<bundler> by name, builds through the JS API, exits); each round gives every variant a fresh dir bench/.work/bundlers/<bundler>-<modules>/r<round>/<variant>; cold builds into the empty dist there, noop rebuilds into that output, change rebuilds after one module changed (a different one per round, reverted after the round)',
       interleaving: 'per round and scenario native and plugin run once each; the order alternates by round',
-      timing: 'wall clock around the whole build call (compiler creation/bundle close included), plugin commit included (builds resolve after the commit)',
+      timing: 'wall clock from spawn to exit of the build process (Node start, imports, build, plugin commit)',
       checks: 'written = the plugin report\'s result.stats.written; filesTouched = output files whose mtime moved or that are new (snapshot of every output file before/after); mtimesKept = every file with the same bytes before and after kept its mtime; sameOutputAsNative = cold outputs of both variants have the same paths and bytes',
       benchSeconds: round2(benchSeconds),
     },
+    imports,
     results,
     generatedAt: new Date().toISOString(),
   }
@@ -458,23 +346,24 @@ async function main() {
 
   // ---- print
   const rows = []
-  for (const [b, res] of Object.entries(results)) for (const s of SCENARIOS) rows.push({ b, s, res, sc: res.scenarios[s] })
-  table(`bundlers: native vs plugin, ${args.modules}-module app (median of ${args.rounds}; ms)`, rows, [
+  for (const [modules, bySize] of Object.entries(results)) for (const [b, res] of Object.entries(bySize)) for (const s of SCENARIOS) rows.push({ modules, b, s, res, sc: res.scenarios[s] })
+  table(`bundlers: native vs plugin, whole-process builds (median of ${args.rounds}; ms)`, rows, [
+    { label: 'modules', get: (r) => (r.s === 'cold' ? r.modules : '') },
     { label: 'bundler', align: 'left', get: (r) => (r.s === 'cold' ? r.b : '') },
     { label: 'scenario', align: 'left', get: (r) => r.s },
     { label: 'files', get: (r) => (r.s === 'cold' ? r.res.outputFiles.plugin : '') },
     { label: 'native med', get: (r) => fmt(r.sc.native.medianMs) },
-    { label: 'native min', get: (r) => fmt(r.sc.native.minMs) },
     { label: 'plugin med', get: (r) => fmt(r.sc.plugin.medianMs) },
-    { label: 'plugin min', get: (r) => fmt(r.sc.plugin.minMs) },
     { label: 'ratio', get: (r) => fmt(r.sc.ratio, 2) },
+    { label: 'commit ms', get: (r) => fmt(median((r.sc.plugin.statsPerRun ?? []).map((x) => x?.durationMs).filter((x) => x != null))) },
     { label: 'written', get: (r) => uniq(r.sc.plugin.writtenPerRun) },
     { label: 'touched n/p', get: (r) => (r.s === 'cold' ? '' : `${uniq(r.sc.native.filesTouchedPerRun)} / ${uniq(r.sc.plugin.filesTouchedPerRun)}`) },
     { label: 'mtimesKept', get: (r) => (r.s === 'cold' ? '' : String(r.sc.plugin.mtimesKept)) },
     { label: 'errors', get: (r) => (r.s === 'cold' ? r.res.errors.length : '') },
   ])
-  const trows = Object.entries(results).flatMap(([b, res]) => res.targets.map((t) => ({ b, ...t })))
+  const trows = Object.entries(results).flatMap(([modules, bySize]) => Object.entries(bySize).flatMap(([b, res]) => res.targets.map((t) => ({ modules, b, ...t }))))
   table('targets (medians; written/mtimes over every run, warm-ups included)', trows, [
+    { label: 'modules', get: (t) => t.modules },
     { label: 'bundler', align: 'left', get: (t) => t.b },
     { label: 'scenario', align: 'left', get: (t) => t.scenario },
     { label: 'check', align: 'left', get: (t) => t.what },
@@ -482,11 +371,11 @@ async function main() {
     { label: 'target', get: (t) => t.target },
     { label: 'result', align: 'left', get: (t) => (t.pass ? 'PASS' : 'MISS') },
   ])
-  const notSame = Object.entries(results).filter(([, r]) => !r.sameOutputAsNative).map(([b]) => b)
+  const notSame = Object.entries(results).flatMap(([modules, bySize]) => Object.entries(bySize).filter(([, r]) => !r.sameOutputAsNative).map(([b]) => `${b} (${modules})`))
   if (notSame.length) console.log(`\nnote: cold output with the plugin differs from native for: ${notSame.join(', ')} (see sameOutputPerRound)`)
   console.log(`\nwrote bundlers into ${path.relative(process.cwd(), resultsFile)}; benchmark took ${benchSeconds.toFixed(0)} s`)
 
-  const errors = Object.values(results).reduce((n, r) => n + r.errors.length, 0)
+  const errors = Object.values(results).flatMap((bySize) => Object.values(bySize)).reduce((n, r) => n + r.errors.length, 0)
   if (!args.keep) removeWorkDir('end')
   else console.log(`kept ${bundlersDir} (--keep)`)
   if (errors > 0) {

@@ -6,11 +6,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTransaction } from '../src/index.js'
-import { createMetrics } from '../src/metrics/registry.js'
-import { evaluateAlerts } from '../src/report/alerts.js'
-import { summarize } from '../src/report/json.js'
-import { resolveOptions } from '../src/plugin/options.js'
-import type { BuildReport } from '../src/plugin/report.js'
+import { createMetrics } from '../src/observe/metrics.js'
+import { evaluateAlerts } from '../src/observe/alerts.js'
+import { summarize } from '../src/observe/report-json.js'
+import { resolveOptions } from '../src/plugin/plugin-options.js'
+import type { BuildReport } from '../src/observe/types.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const work = path.join(here, '.work', 'metrics')

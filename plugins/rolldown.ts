@@ -1,5 +1,5 @@
-import { unplugin } from '../src/unplugin.js'
+import { unplugin } from '../src/adapters/unplugin.js'
 
-export type { Options } from '../src/plugin/options.js'
-export type { BuildReport } from '../src/plugin/report.js'
+export type { Options } from '../src/plugin/plugin-options.js'
+export type { BuildReport } from '../src/observe/types.js'
 export default unplugin.rolldown

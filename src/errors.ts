@@ -100,19 +100,44 @@ export function toEmitOptimizerError(error: unknown, file: string, outDir: strin
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new EmitOptimizerError('EO_NO_SPACE', `no space left on device while writing ${where}. Free disk space or lower the output size; the previous output was kept.`, { path: file, cause: error })
+      return new EmitOptimizerError(
+        'EO_NO_SPACE',
+        `no space left on device while writing ${where}. Free disk space or lower the output size; the previous output was kept.`,
+        { path: file, cause: error },
+      )
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new EmitOptimizerError('EO_PERMISSION', `permission denied (${code}) on ${where}. Check the owner and mode of the directory, or whether the filesystem is read-only; the previous output was kept.`, { path: file, cause: error })
+      return new EmitOptimizerError(
+        'EO_PERMISSION',
+        `permission denied (${code}) on ${where}. Check the owner and mode of the directory, ` +
+          `or whether the filesystem is read-only; the previous output was kept.`,
+        { path: file, cause: error },
+      )
     case 'ENAMETOOLONG':
-      return new EmitOptimizerError('EO_NAME_TOO_LONG', `file name too long: ${where}. Shorten the output file name or directory depth.`, { path: file, cause: error })
+      return new EmitOptimizerError('EO_NAME_TOO_LONG', `file name too long: ${where}. Shorten the output file name or directory depth.`, {
+        path: file,
+        cause: error,
+      })
     case 'EMFILE':
     case 'ENFILE':
-      return new EmitOptimizerError('EO_TOO_MANY_FILES', `too many open files (${code}) even at concurrency 1 while writing ${where}. Raise the file descriptor limit (ulimit -n).`, { path: file, cause: error })
+      return new EmitOptimizerError(
+        'EO_TOO_MANY_FILES',
+        `too many open files (${code}) even at concurrency 1 while writing ${where}. Raise the file descriptor limit (ulimit -n).`,
+        { path: file, cause: error },
+      )
     case 'EXDEV':
-      return new EmitOptimizerError('EO_CROSS_DEVICE', `cannot rename across filesystems at ${where}. Put stateDir on the same filesystem as outDir (or leave it unset).`, { path: file, cause: error })
+      return new EmitOptimizerError(
+        'EO_CROSS_DEVICE',
+        `cannot rename across filesystems at ${where}. Put stateDir on the same filesystem as outDir (or leave it unset).`,
+        { path: file, cause: error },
+      )
     default:
-      return new EmitOptimizerError('EO_IO', `I/O error${code ? ` (${code})` : ''} on ${where}: ${error instanceof Error ? error.message : String(error)}. The previous output was kept; retry, or run "emit-optimizer verify --out ${outDir}".`, { path: file, cause: error })
+      return new EmitOptimizerError(
+        'EO_IO',
+        `I/O error${code ? ` (${code})` : ''} on ${where}: ${error instanceof Error ? error.message : String(error)}. ` +
+          `The previous output was kept; retry, or run "emit-optimizer verify --out ${outDir}".`,
+        { path: file, cause: error },
+      )
   }
 }

@@ -14,8 +14,8 @@
 import path from 'node:path'
 import type { PartialMessage, PluginBuild } from 'esbuild'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
-import type { ResolvedOptions } from '../plugin/options.js'
 
 const PLUGIN_NAME = 'unplugin-emit-optimizer'
 
@@ -24,9 +24,8 @@ function modeOf(contents: Uint8Array, umask: number): number | undefined {
   return contents[0] === 0x23 && contents[1] === 0x21 ? 0o755 & ~umask : undefined
 }
 
-function loggerFor(options: ResolvedOptions, logLevel: string | undefined): PluginLogger {
-  if (options.logger) {
-    const { logger } = options
+function loggerFor({ logger }: PluginInstance['options'], logLevel: string | undefined): PluginLogger {
+  if (logger) {
     return { info: (message) => (logger.info ? logger.info(message) : logger.warn(message)), warn: (message) => logger.warn(message) }
   }
   const quiet = logLevel === 'silent' || logLevel === 'error'
@@ -41,7 +40,7 @@ function buildError(errors: ReadonlyArray<PartialMessage>): Error {
   return new Error(`esbuild build failed: ${errors.map((message) => message.text ?? '').join('; ')}`)
 }
 
-export function esbuildAdapter(build: PluginBuild, options: ResolvedOptions): void {
+export function esbuildAdapter(build: PluginBuild, instance: PluginInstance): void {
   const initial = build.initialOptions
   if (initial.write === false) return
   const root = initial.absWorkingDir ?? process.cwd()
@@ -49,11 +48,11 @@ export function esbuildAdapter(build: PluginBuild, options: ResolvedOptions): vo
   // Unknown output, or one whose transaction `emit-optimizer run` owns: esbuild writes it itself.
   if (outDir === undefined || ownedByRun(outDir)) return
   initial.write = false
-  const logger = loggerFor(options, initial.logLevel)
+  const logger = loggerFor(instance.options, initial.logLevel)
   const umask = process.umask()
 
   build.onEnd(async (result) => {
-    const capture = startCapture(options, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
+    const capture = startCapture(instance, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
     const files = result.outputFiles ?? []
     result.outputFiles = undefined
     if (result.errors.length > 0) {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rolldown'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
@@ -37,9 +37,12 @@ interface Current {
   settled: boolean
 }
 
-const contextLogger = (ctx: Pick<PluginContext, 'info' | 'warn'>): PluginLogger => ({ info: (message) => ctx.info(message), warn: (message) => ctx.warn(message) })
+const contextLogger = (ctx: Pick<PluginContext, 'info' | 'warn'>): PluginLogger => ({
+  info: (message) => ctx.info(message),
+  warn: (message) => ctx.warn(message),
+})
 
-export function rolldownAdapter(options: ResolvedOptions): Partial<RolldownPlugin> {
+export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugin> {
   /** Rolldown resolves relative output paths against its `cwd` option. */
   let root = process.cwd()
   /** staging dir → target, from `outputOptions`. */
@@ -48,7 +51,9 @@ export function rolldownAdapter(options: ResolvedOptions): Partial<RolldownPlugi
 
   const abort = async (ctx: Pick<PluginContext, 'info' | 'warn'>, target: Target, error: unknown): Promise<void> => {
     removeDir(target.staging)
-    await startCapture(options, { bundler: 'rolldown', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: contextLogger(ctx) }).abort(error)
+    await startCapture(instance, { bundler: 'rolldown', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: contextLogger(ctx) }).abort(
+      error,
+    )
   }
 
   return {
@@ -89,7 +94,13 @@ export function rolldownAdapter(options: ResolvedOptions): Partial<RolldownPlugi
         if (!current || current.settled) return
         current.settled = true
         const { target } = current
-        const capture = startCapture(options, { bundler: 'rolldown', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: contextLogger(this) })
+        const capture = startCapture(instance, {
+          bundler: 'rolldown',
+          outDir: target.outDir,
+          root,
+          bundlerCleans: target.bundlerCleans,
+          logger: contextLogger(this),
+        })
         let removal: Promise<void> | undefined
         try {
           captureDir(capture, target.staging)
@@ -108,7 +119,11 @@ export function rolldownAdapter(options: ResolvedOptions): Partial<RolldownPlugi
       // Rolldown's own write failed (writeBundle never ran): the real outDir was not touched.
       if (!current || current.settled) return
       current.settled = true
-      await abort(this, current.target, error ?? new Error(`[emit-optimizer] the bundle was not written to ${current.target.outDir}; keeping the previous output.`))
+      await abort(
+        this,
+        current.target,
+        error ?? new Error(`[emit-optimizer] the bundle was not written to ${current.target.outDir}; keeping the previous output.`),
+      )
     },
   }
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { RollupFsModule } from 'rollup'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
-import type { BuildReport } from '../plugin/report.js'
+import type { BuildReport } from '../observe/types.js'
 
 type FileData = string | Uint8Array
 
@@ -50,7 +50,7 @@ export class RollupBuild {
   readonly fs: RollupFsModule
 
   constructor(
-    private readonly options: ResolvedOptions,
+    private readonly instance: PluginInstance,
     private readonly logger: PluginLogger,
     outputs: ReadonlyArray<{ dir?: string | undefined; file?: string | undefined }>,
     base: RollupFsModule,
@@ -105,12 +105,15 @@ export class RollupBuild {
    * subdirectory per output directory, and `outDir` (one target) cannot apply, so it is ignored.
    */
   private capture(dir: string): OutputCapture {
-    let options = this.options
-    if (this.dirs.size > 1) {
-      const sub = `${path.basename(dir)}-${createHash('sha1').update(dir).digest('hex').slice(0, 8)}`
-      options = { ...options, outDir: undefined, stateDir: options.stateDir === undefined ? undefined : path.join(path.resolve(options.stateDir), sub) }
-    }
-    return startCapture(options, { bundler: 'rollup', outDir: dir, root: process.cwd(), bundlerCleans: false, logger: this.logger })
+    const stateSubdir = this.dirs.size > 1 ? `${path.basename(dir)}-${createHash('sha1').update(dir).digest('hex').slice(0, 8)}` : undefined
+    return startCapture(this.instance, {
+      bundler: 'rollup',
+      outDir: dir,
+      root: process.cwd(),
+      bundlerCleans: false,
+      logger: this.logger,
+      ...(stateSubdir ? { stateSubdir } : {}),
+    })
   }
 
   /** renderStart: Rollup may write into this directory. */
@@ -169,7 +172,7 @@ export class RollupBuild {
   /** The build failed: nothing more is committed; every directory not committed yet reports rolled-back. */
   async fail(error: unknown): Promise<void> {
     this.failed = true
-    const extra = this.options.outDir ? [path.resolve(this.options.outDir)] : []
+    const extra = this.instance.options.outDir ? [path.resolve(this.instance.options.outDir)] : []
     const dirs = new Set([...this.dirs, ...(this.dirs.size === 0 ? extra : [])])
     await Promise.all(
       [...dirs].map(async (dir) => {

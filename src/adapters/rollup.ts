@@ -24,7 +24,7 @@
 import fsp from 'node:fs/promises'
 import type { InputOptions, NormalizedOutputOptions, Plugin as RollupPlugin, RollupFsModule } from 'rollup'
 import { describeError, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
 import { outputDirOf, RollupBuild } from './rollup-build.js'
 
@@ -44,9 +44,10 @@ function supportsFsOption(version: string): boolean {
   return major > 4 || (major === 4 && minor >= 43)
 }
 
-const unfinished = (): Error => new Error('emit-optimizer: an output of this build failed before it was written (e.g. in generateBundle); its directory was left as it was.')
+const unfinished = (): Error =>
+  new Error('emit-optimizer: an output of this build failed before it was written (e.g. in generateBundle); its directory was left as it was.')
 
-export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
+export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
   let build: RollupBuild | undefined
   const dirOf = (output: NormalizedOutputOptions): string | undefined => (build ? outputDirOf(output) : undefined)
 
@@ -66,7 +67,7 @@ export function rollupAdapter(options: ResolvedOptions): Partial<RollupPlugin> {
           return null
         }
         const logger: PluginLogger = { info: (message) => this.info(message), warn: (message) => this.warn(message) }
-        build = new RollupBuild(options, logger, declaredOutputs(input), fsp as unknown as RollupFsModule)
+        build = new RollupBuild(instance, logger, declaredOutputs(input), fsp as unknown as RollupFsModule)
         return { ...input, fs: build.fs }
       },
     },

@@ -1,5 +1,5 @@
 import type { Compiler } from '@rspack/core'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks.js'
 
 /**
@@ -15,8 +15,8 @@ import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks
  * deletes are queued and happen at commit, so a failed build leaves the previous output whole.
  * A MultiCompiler applies the plugin per compiler: each commits its own output.path separately.
  */
-export function rspackAdapter(compiler: Compiler, options: ResolvedOptions): void {
-  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, options, {
+export function rspackAdapter(compiler: Compiler, instance: PluginInstance): void {
+  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, instance, {
     bundler: 'rspack',
     createError: (message) => new compiler.rspack.WebpackError(message),
   })

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Plugin as VitePlugin, ResolvedConfig } from 'vite'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
@@ -72,7 +72,7 @@ function viteLogger(config: ResolvedConfig): PluginLogger {
   return { info: (message) => config.logger.info(message), warn: (message) => config.logger.warn(message) }
 }
 
-export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
+export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   /** Targets per environment name, from the resolved config. */
   const targetsByEnv = new Map<string, Target[]>()
   const builds = new Map<string, BuildState>()
@@ -95,7 +95,9 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
     // public dir.
     const output = build.rolldownOptions.output as OutputWithDir | OutputWithDir[] | undefined
     if (output) {
-      const redirected = (Array.isArray(output) ? output : [output]).map((entry) => (entry.dir ? { ...entry, dir: stage(path.resolve(root, entry.dir)) } : (stage(outDir), entry)))
+      const redirected = (Array.isArray(output) ? output : [output]).map((entry) =>
+        entry.dir ? { ...entry, dir: stage(path.resolve(root, entry.dir)) } : (stage(outDir), entry),
+      )
       // A copy: environments may share the user's rolldownOptions object.
       build.rolldownOptions = { ...build.rolldownOptions, output: (Array.isArray(output) ? redirected : redirected[0]) as typeof build.rolldownOptions.output }
     } else stage(outDir)
@@ -108,7 +110,9 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
   const settle = async (env: string, state: BuildState, error: unknown): Promise<OutputCapture[] | undefined> => {
     if (state.settled) return undefined
     state.settled = true
-    const captures = state.targets.map((target) => startCapture(options, { bundler: 'vite', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: logger! }))
+    const captures = state.targets.map((target) =>
+      startCapture(instance, { bundler: 'vite', outDir: target.outDir, root, bundlerCleans: target.bundlerCleans, logger: logger! }),
+    )
     if (error !== undefined) {
       for (const target of state.targets) removeDir(target.staging)
       await Promise.all(captures.map((capture) => capture.abort(error)))
@@ -166,7 +170,11 @@ export function viteAdapter(options: ResolvedOptions): Partial<VitePlugin> {
         const state = builds.get(env)
         if (!state || state.settled || state.targets.length === 0) return
         const unwritten = state.targets.find((t) => !state.written.has(t.staging))
-        const captures = await settle(env, state, unwritten ? new Error(`[emit-optimizer] the bundle was not written to ${unwritten.outDir}; keeping the previous output.`) : undefined)
+        const captures = await settle(
+          env,
+          state,
+          unwritten ? new Error(`[emit-optimizer] the bundle was not written to ${unwritten.outDir}; keeping the previous output.`) : undefined,
+        )
         if (!captures) return
         builds.delete(env)
         let failure: unknown

@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
+import type { PluginInstance } from '../plugin/instance.js'
+import type { BundlerName } from '../observe/types.js'
 import { ownedByRun } from '../core/bundler-staging.js'
-import type { ResolvedOptions } from '../plugin/options.js'
-import type { BundlerName } from '../plugin/report.js'
 import type { EmitOptimizerError } from '../errors.js'
 import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
 
@@ -89,7 +89,7 @@ function targetOf(root: string, name: string): { abs: string; rel: string | unde
   return { abs, rel: abs.startsWith(root + path.sep) ? path.relative(root, abs).split(path.sep).join('/') : undefined }
 }
 
-export function applyWebpackLike(compiler: WebpackLikeCompiler, options: ResolvedOptions, spec: WebpackLikeSpec): void {
+export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: PluginInstance, spec: WebpackLikeSpec): void {
   const infra = compiler.getInfrastructureLogger('emit-optimizer')
   const logger: PluginLogger = { info: (message) => infra.info(message), warn: (message) => infra.warn(message) }
   let overlay: CaptureFs | undefined
@@ -102,7 +102,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
   })
 
   const captureOf = (current: Build): OutputCapture =>
-    (current.capture ??= startCapture(options, { bundler: spec.bundler, outDir: current.root, root: compiler.context, bundlerCleans: false, logger }))
+    (current.capture ??= startCapture(instance, { bundler: spec.bundler, outDir: current.root, root: compiler.context, bundlerCleans: false, logger }))
   const close = (): Build | undefined => {
     const current = build
     build = undefined
@@ -123,7 +123,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, options: Resolve
     // Something else took over the output (webpack-dev-middleware's memory fs): stay out of it.
     if (!overlay || compiler.outputFileSystem !== overlay) return
     const root = path.resolve(compiler.outputPath)
-    const outDir = options.outDir ? path.resolve(compiler.context, options.outDir) : root
+    const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : root
     // `emit-optimizer run` owns this directory's transaction: the bundler writes it directly.
     if (ownedByRun(outDir)) return
     const current: Build = { compilation, capture: undefined, root, assets: [], refused: new Map() }

@@ -75,7 +75,8 @@ export function escapeError(root: string, abs: string, call: string): EmitOptimi
   const rel = path.relative(root, abs).split(path.sep).join('/')
   return new EmitOptimizerError(
     'EO_PATH_ESCAPE',
-    `path escapes outDir: ${JSON.stringify(rel)} (output.path: ${root}; ${call} of ${abs}). Nothing was written there and the build is not committed. Emit files inside output.path, or set output.path to a directory that contains every output.`,
+    `path escapes outDir: ${JSON.stringify(rel)} (output.path: ${root}; ${call} of ${abs}). Nothing was written there and the build is not committed. ` +
+      `Emit files inside output.path, or set output.path to a directory that contains every output.`,
     { path: rel },
   )
 }
@@ -138,7 +139,15 @@ export class CaptureFs {
 
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
   begin(capture: () => OutputCapture, root: string, outDir: string): void {
-    this.session = { capture, root: path.resolve(root), outDir: path.resolve(outDir), files: new Map(), deleted: new Set(), dirs: new Set(), refused: new Map() }
+    this.session = {
+      capture,
+      root: path.resolve(root),
+      outDir: path.resolve(outDir),
+      files: new Map(),
+      deleted: new Set(),
+      dirs: new Set(),
+      refused: new Map(),
+    }
     this.dropping = undefined
   }
 
@@ -174,7 +183,8 @@ export class CaptureFs {
     return true
   }
 
-  private relative(session: Session, file: string): string {
+  // Not named `relative`: webpack ≥ 5.113 calls an output file system's `relative(from, to)` when it has one.
+  private outputPath(session: Session, file: string): string {
     return path.relative(session.root, file).split(path.sep).join('/')
   }
 
@@ -220,7 +230,7 @@ export class CaptureFs {
     this.undelete(session, abs)
     session.files.set(abs, { contents, mode })
     try {
-      session.capture().write(this.relative(session, abs), contents, mode)
+      session.capture().write(this.outputPath(session, abs), contents, mode)
     } catch (error) {
       if (!(error instanceof EmitOptimizerError)) return done(callback, error as NodeJS.ErrnoException)
       // A name the engine refuses (`．．/x`, over-long): recorded like a write outside, so the
@@ -299,7 +309,7 @@ export class CaptureFs {
     const remove = (): void => {
       session.files.delete(abs)
       session.deleted.add(abs)
-      session.capture().delete(this.relative(session, abs))
+      session.capture().delete(this.outputPath(session, abs))
       done(callback, null)
     }
     if (session.files.has(abs)) return remove()
@@ -337,7 +347,7 @@ export class CaptureFs {
     const abs = path.resolve(file)
     const setMode = (contents: Buffer): void => {
       session.files.set(abs, { contents, mode: mode & 0o7777 })
-      session.capture().write(this.relative(session, abs), contents, mode & 0o7777)
+      session.capture().write(this.outputPath(session, abs), contents, mode & 0o7777)
       done(callback, null)
     }
     const captured = session.files.get(abs)

@@ -1,5 +1,5 @@
 import type webpack from 'webpack'
-import type { ResolvedOptions } from '../plugin/options.js'
+import type { PluginInstance } from '../plugin/instance.js'
 import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks.js'
 
 /**
@@ -17,8 +17,8 @@ import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks
  * A multi-compiler applies the plugin to each compiler: each commits its own output.path
  * separately, when that compiler's build ends (give each compiler its own output.path).
  */
-export function webpackAdapter(compiler: webpack.Compiler, options: ResolvedOptions): void {
-  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, options, {
+export function webpackAdapter(compiler: webpack.Compiler, instance: PluginInstance): void {
+  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, instance, {
     bundler: 'webpack',
     createError: (message) => new compiler.webpack.WebpackError(message),
   })

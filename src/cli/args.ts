@@ -67,7 +67,8 @@ function describeParseError(error: unknown, verb: string): string {
   const message = error instanceof Error ? error.message : String(error)
   const quoted = /'([^']+)'/.exec(message)?.[1]
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option '${quoted}' for "${verb}"`
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted) return `unexpected argument '${quoted}' for "${verb}" (paths are given with flags, e.g. --out dist)`
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted)
+    return `unexpected argument '${quoted}' for "${verb}" (paths are given with flags, e.g. --out dist)`
   return message.replace(/\.$/, '')
 }
 
@@ -86,7 +87,10 @@ export function usageSynopsis(table: FlagTable): string {
 
 /** Aligned `  -h, --help   description` lines. */
 export function flagLines(table: FlagTable): string[] {
-  const rows = Object.entries(table).map(([name, spec]) => [`${spec.short ? `-${spec.short}, ` : '    '}${flagSyntax(name, spec)}`, `${spec.description}${spec.required ? '; required' : ''}`] as const)
+  const rows = Object.entries(table).map(
+    ([name, spec]) =>
+      [`${spec.short ? `-${spec.short}, ` : '    '}${flagSyntax(name, spec)}`, `${spec.description}${spec.required ? '; required' : ''}`] as const,
+  )
   const width = Math.max(...rows.map(([left]) => left.length))
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)
 }

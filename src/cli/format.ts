@@ -10,26 +10,20 @@ export function displayPath(abs: string, cwd: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel
 }
 
-/** 1536 → `1.5 KiB`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
-}
-
 /** `2026-01-01T10:00:00.000Z (3 min ago)`; the ISO text alone when it does not parse. */
 export function formatTime(iso: string, now = Date.now()): string {
   const then = Date.parse(iso)
   if (Number.isNaN(then)) return iso
   const seconds = Math.round((now - then) / 1000)
   if (seconds < 0) return iso
-  const age = seconds < 60 ? `${seconds} s` : seconds < 3600 ? `${Math.floor(seconds / 60)} min` : seconds < 86_400 ? `${Math.floor(seconds / 3600)} h` : `${Math.floor(seconds / 86_400)} d`
+  const age =
+    seconds < 60
+      ? `${seconds} s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)} min`
+        : seconds < 86_400
+          ? `${Math.floor(seconds / 3600)} h`
+          : `${Math.floor(seconds / 86_400)} d`
   return `${iso} (${age} ago)`
 }
 

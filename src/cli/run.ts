@@ -3,9 +3,20 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EmitOptimizerError } from '../errors.js'
 import { COMMON_FLAGS, flagLines, parseFlags, UsageError, usageSynopsis, wantsHelp, type FlagTable } from './args.js'
-import { verbs, type Io, type Verb } from './commands.js'
+import type { Io, Verb } from './verb.js'
+import { checkVerb } from './verbs/check.js'
+import { historyVerb } from './verbs/history.js'
+import { recoverVerb } from './verbs/recover.js'
+import { reportVerb } from './verbs/report.js'
+import { runVerb } from './verbs/run.js'
+import { rollbackVerb } from './verbs/rollback.js'
+import { statusVerb } from './verbs/status.js'
+import { verifyVerb } from './verbs/verify.js'
 
 export const BIN = 'emit-optimizer'
+
+/** Every verb, in help order; each lives in verbs/<name>.ts. */
+const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb, runVerb]
 const PACKAGE_NAME = 'unplugin-emit-optimizer'
 
 /** Exit codes of the CLI. */
@@ -47,7 +58,11 @@ export function topUsage(): string[] {
     ...verbs.map((verb) => `  ${verb.name.padEnd(width)}  ${verb.summary}`),
     '',
     'Flags:',
-    ...flagLines({ out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by every command but check' }, ...COMMON_FLAGS, version: { type: 'boolean', description: 'print the version' } }),
+    ...flagLines({
+      out: { type: 'string', value: '<dir>', description: 'output directory, relative to --root; required by every command but check' },
+      ...COMMON_FLAGS,
+      version: { type: 'boolean', description: 'print the version' },
+    }),
     '',
     'Exit codes: 0 ok; 1 drift found (verify); 2 usage error, engine error (error EO_…) or nothing committed; 70 internal error.',
     `Run "${BIN} <command> --help" for the flags of one command.`,
@@ -56,7 +71,15 @@ export function topUsage(): string[] {
 
 export function verbUsage(verb: Verb): string[] {
   const table = verbFlags(verb)
-  return [`Usage: ${BIN} ${verb.name}${verb.positionals ? ` ${verb.positionals}` : ''} ${usageSynopsis(table)}`, '', `${verb.summary[0]?.toUpperCase()}${verb.summary.slice(1)}.`, '', 'Flags:', ...flagLines(table), ...(verb.details ? ['', ...verb.details.split('\n')] : [])]
+  return [
+    `Usage: ${BIN} ${verb.name}${verb.positionals ? ` ${verb.positionals}` : ''} ${usageSynopsis(table)}`,
+    '',
+    `${verb.summary[0]?.toUpperCase()}${verb.summary.slice(1)}.`,
+    '',
+    'Flags:',
+    ...flagLines(table),
+    ...(verb.details ? ['', ...verb.details.split('\n')] : []),
+  ]
 }
 
 function usageError(io: Io, message: string, helpFor?: Verb): number {
@@ -102,7 +125,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo, cwd = 
     if (args.length > 0 && !verb.passthrough) throw new UsageError(`"${verb.name}" takes no arguments after --`)
     const flags = parseFlags(end < 0 ? [...rest] : rest.slice(0, end), table, verb.name, verb.positionals !== undefined)
     for (const [name, spec] of Object.entries(table)) {
-      if (spec.required && flags.string(name) === undefined) throw new UsageError(`${verb.name} needs --${name} ${spec.value ?? '<value>'}: ${spec.description}`)
+      if (spec.required && flags.string(name) === undefined)
+        throw new UsageError(`${verb.name} needs --${name} ${spec.value ?? '<value>'}: ${spec.description}`)
     }
     return await verb.run({ io, flags, args, cwd })
   } catch (error) {

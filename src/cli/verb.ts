@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { UsageError, type FlagSpec, type FlagTable, type Flags } from './args.js'
 import { shellQuote } from './format.js'
+import { TRANSACTION_DEFAULTS } from '../core/transaction-options.js'
 
 /** Where a command writes; one line per call, the newline is added. */
 export interface Io {
@@ -57,11 +58,20 @@ export function recoverCommand(ctx: CommandContext): string {
   return parts.map(shellQuote).join(' ')
 }
 
+/** Engine warnings go to stderr. */
+export function warnings(ctx: CommandContext): { logger: { warn(message: string): void } } {
+  return { logger: { warn: (message) => ctx.io.err(message) } }
+}
+
 export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2))
 }
 
-export const LOCK_TIMEOUT_FLAG: FlagSpec = { type: 'string', value: '<ms>', description: 'how long to wait for a running build holding the lock (default: 30000)' }
+export const LOCK_TIMEOUT_FLAG: FlagSpec = {
+  type: 'string',
+  value: '<ms>',
+  description: `how long to wait for a running build holding the lock (default: ${TRANSACTION_DEFAULTS.lockTimeoutMs})`,
+}
 
 /** --lock-timeout as milliseconds, when given. */
 export function lockTimeout(ctx: CommandContext): { lockTimeoutMs?: number } {

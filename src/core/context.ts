@@ -1,5 +1,5 @@
 import type { EngineFs } from './fs.js'
-import type { Logger } from './options.js'
+import type { Logger } from './transaction-options.js'
 import type { IoQueue } from './queue.js'
 import type { StatePaths } from './state-dir.js'
 

@@ -32,7 +32,8 @@ export function applyEdits(rel: string, original: string, edits: readonly Edit[]
   }
   for (const edit of edits) {
     if ('search' in edit) {
-      const found = typeof edit.search === 'string' ? original.includes(edit.search) : new RegExp(edit.search.source, edit.search.flags.replace('g', '')).test(original)
+      const found =
+        typeof edit.search === 'string' ? original.includes(edit.search) : new RegExp(edit.search.source, edit.search.flags.replace('g', '')).test(original)
       if (!found) fail(`${String(edit.search)} does not occur`)
       s.replace(edit.search, edit.replace)
     } else {

@@ -13,6 +13,7 @@ const MAX_LINKS = 40
 // `/x`, `//x`, `\x`, `\\server\x` and drive paths; `C:x` too, which is drive-relative on Windows.
 const ABSOLUTE = /^(?:[/\\]|[A-Za-z]:)/
 // NUL truncates the name in C APIs; the other C0 characters (newline, ESC, …) corrupt logs and terminals.
+// eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f]/
 // Slashes, plus the slash look-alikes NFKC leaves alone: ⁄ U+2044, ∕ U+2215, ⧵ U+29F5, ⧸ U+29F8, ⧹ U+29F9.
 const SEPARATOR = /[/\\\u2044\u2215\u29f5\u29f8\u29f9]/
@@ -83,7 +84,8 @@ export async function assertSafeOutDir(outDir: string, options: { root: string; 
   throw new EmitOptimizerError(
     'EO_DANGEROUS_OUTDIR',
     `dangerous outDir: ${JSON.stringify(outDir)} (${reason}; resolves to ${real}). Emptying or swapping it would destroy files that are not build output. ` +
-      `Pick a subdirectory such as ${JSON.stringify(path.join(path.resolve(options.root), 'dist'))}, or set allowDangerousOutDir: true if this is really intended.`,
+      `Pick a subdirectory such as ${JSON.stringify(path.join(path.resolve(options.root), 'dist'))}, ` +
+        `or set allowDangerousOutDir: true if this is really intended.`,
     { path: outDir },
   )
 }
@@ -187,5 +189,9 @@ async function realpathLenient(efs: EngineFs, p: string, links = 0): Promise<str
 export async function assertOwnDir(efs: EngineFs, dir: string, what: string, outDir: string): Promise<void> {
   if (!(await lstatOrUndefined(efs, dir))?.isSymbolicLink()) return
   const target = await efs.readlink(dir)
-  throw new EmitOptimizerError('EO_PATH_ESCAPE', `the state dir's ${what} is a symlink (to "${target}"): "${dir}" (outDir: ${outDir}). Nothing was changed; replace the symlink with a real directory.`, { path: dir })
+  throw new EmitOptimizerError(
+    'EO_PATH_ESCAPE',
+    `the state dir's ${what} is a symlink (to "${target}"): "${dir}" (outDir: ${outDir}). Nothing was changed; replace the symlink with a real directory.`,
+    { path: dir },
+  )
 }

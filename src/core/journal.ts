@@ -9,7 +9,8 @@
  *     "txId": "m3k2p1-4f1c", "strategy": "incremental" | "swap" | "symlink",
  *     "outDir": "/abs/dist", "pid": 4242, "createdAt": "2026-11-22T10:00:00.000Z",
  *     "manifest": { …the manifest of the new output; only in the `committed` journal… },
- *     "history": { "keep": 10, "maxAgeDays": null }   (when the commit records a version)
+ *     "observers": { "history": { "keep": 10, "maxAgeDays": null } }   what the observers taking
+ *                                           part keep (phases.ts); here: the commit records a version
  *
  *     incremental:
  *     "txDir": "/abs/state/tx-<id>",        staged files (s/<n>) and backups (b/<n>)
@@ -24,25 +25,25 @@
  *               "previousTarget": "<link text>" | null, "migrated": "/abs/state/builds/<id>" | null
  *   }
  *
- * Sequence: stage everything (nothing in outDir changes) → journal `prepared` → history version
- * recorded (objects + `history/versions/<txId>.json`) → publish → fsync touched directories →
- * journal `committed` (the commit point) → manifest → cleanup → history index and retention →
- * journal removed.
+ * Sequence: stage everything (nothing in outDir changes) → journal `prepared` → observers'
+ * `prepared` (history: objects + `history/versions/<txId>.json`) → publish → fsync touched
+ * directories → journal `committed` (the commit point) → manifest → cleanup → observers'
+ * `committed` (history: index and retention) → journal removed.
  *
  * Recovery (at the start of the next transaction, `emit-optimizer recover`, or `recover()`):
  * - `prepared`: roll back. Each op is undone from what is on disk, so undoing twice is harmless:
  *   first puts (one whose staged file still exists was never published; one whose stage is gone
  *   is undone by renaming its backup back, or unlinking the new file when there was none), then
  *   created directories are removed if empty, then dels whose backup exists are renamed back;
- *   the commit's version record and the objects only it added are removed.
+ *   then each observer's `rolledBack` (history: the version record and the objects only it added go).
  * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs,
- *   list the version in the history index.
- * - no journal: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds).
+ *   then each observer's `committed` (history: list the version in the index).
+ * - always after that: drop leftover staging (`tx-*`, `.eo-next`, unreferenced builds) and each
+ *   observer's `leftovers`.
  * So after a crash at any instant, outDir holds exactly the old or exactly the new output.
  */
 import { EmitOptimizerError } from '../errors.js'
 import { readTextOrUndefined, type EngineFs } from './fs.js'
-import type { Retention } from '../history/retention.js'
 import type { Manifest } from './manifest.js'
 import type { PublishGroup } from './publish-order.js'
 
@@ -73,8 +74,8 @@ interface JournalBase {
   pid: number
   createdAt: string
   manifest: Manifest
-  /** Present when this commit records a build-history version: the retention to apply after it. */
-  history?: Retention
+  /** The records of the observers taking part (phases.ts), by name. */
+  observers?: Record<string, unknown>
 }
 
 export interface IncrementalJournal extends JournalBase {
@@ -106,12 +107,25 @@ export async function readJournal(efs: EngineFs, file: string): Promise<Journal 
   if (text === undefined) return undefined
   try {
     const journal = JSON.parse(text) as Journal
-    if (journal?.format !== JOURNAL_FORMAT || !['prepared', 'committed'].includes(journal.state) || !['incremental', 'swap', 'symlink'].includes(journal.strategy) || (journal.state === 'committed' && typeof journal.manifest !== 'object')) {
+    if (
+      journal?.format !== JOURNAL_FORMAT ||
+      !['prepared', 'committed'].includes(journal.state) ||
+      !['incremental', 'swap', 'symlink'].includes(journal.strategy) ||
+      (journal.state === 'committed' && typeof journal.manifest !== 'object')
+    ) {
       throw new Error(`unknown format or state`)
     }
+    // Journals written before observers had a key of their own carried the history's record as `history`.
+    const legacy = journal as Journal & { history?: unknown }
+    if (legacy.history !== undefined) return { ...journal, observers: { history: legacy.history, ...journal.observers } }
     return journal
   } catch (error) {
-    throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal of an interrupted commit cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. Inspect outDir, then delete the journal and run "emit-optimizer verify" to list any drift.`, { path: file, cause: error })
+    throw new EmitOptimizerError(
+      'EO_JOURNAL_CORRUPT',
+      `the journal of an interrupted commit cannot be read: "${file}" (${(error as Error).message}). ` +
+        `Nothing was changed. Inspect outDir, then delete the journal and run "emit-optimizer verify" to list any drift.`,
+      { path: file, cause: error },
+    )
   }
 }
 

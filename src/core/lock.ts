@@ -226,7 +226,9 @@ async function isHolder(efs: EngineFs, file: string, holder: Holder): Promise<bo
 async function sweepTakeoverLeftovers(efs: EngineFs, lockPath: string): Promise<void> {
   const dir = dirname(lockPath)
   const base = basename(lockPath)
-  const names = (await efs.readdir(dir, { withFileTypes: true })).map((entry) => entry.name).filter((name) => name.startsWith(`${base}.takeover-`) || name.startsWith(`${base}.stale-`))
+  const names = (await efs.readdir(dir, { withFileTypes: true }))
+    .map((entry) => entry.name)
+    .filter((name) => name.startsWith(`${base}.takeover-`) || name.startsWith(`${base}.stale-`))
   if (names.length === 0) return
   const ours = (await efs.lstat(lockPath)).ino
   for (const name of names) {
@@ -304,9 +306,11 @@ function lockedError(lockPath: string, options: AcquireLockOptions, holder: Hold
   const waited = `waited ${options.timeoutMs} ms`
   const { info } = holder
   const message = info
-    ? `outDir is locked by another build: "${lockPath}" (outDir: ${options.outDir}; held by pid ${info.pid} on ${info.host} since ${info.startedAt}; ${waited}). ` +
+    ? `outDir is locked by another build: "${lockPath}" (outDir: ${options.outDir}; ` +
+      `held by pid ${info.pid} on ${info.host} since ${info.startedAt}; ${waited}). ` +
       `Wait for that build to finish, or if pid ${info.pid} is not a build of this project, stop it; a lock of a dead process is taken over automatically.`
-    : `outDir is locked by a build that is still writing its lock file: "${lockPath}" (outDir: ${options.outDir}; the file is empty or unparseable; ${waited}). ` +
+    : `outDir is locked by a build that is still writing its lock file: ` +
+      `"${lockPath}" (outDir: ${options.outDir}; the file is empty or unparseable; ${waited}). ` +
       `Wait for that build to finish; a lock file left empty by a killed build is taken over automatically after ${GRACE_MS / 1000} s.`
   return new EmitOptimizerError('EO_LOCKED', message, { path: lockPath })
 }

@@ -1,6 +1,6 @@
 import { EmitOptimizerError } from '../errors.js'
 import { readTextOrUndefined, type EngineFs } from './fs.js'
-import type { Strategy } from './options.js'
+import type { Strategy } from './transaction-options.js'
 
 export const MANIFEST_FORMAT = 'emit-optimizer/manifest@1'
 
@@ -34,10 +34,16 @@ export async function readManifest(efs: EngineFs, file: string): Promise<Manifes
   if (text === undefined) return undefined
   try {
     const manifest = JSON.parse(text) as Manifest
-    if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.files !== 'object' || manifest.files === null) throw new Error(`unknown format ${JSON.stringify(manifest?.format)}`)
+    if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.files !== 'object' || manifest.files === null)
+      throw new Error(`unknown format ${JSON.stringify(manifest?.format)}`)
     return manifest
   } catch (error) {
-    throw new EmitOptimizerError('EO_MANIFEST_CORRUPT', `the manifest of the last commit cannot be read: "${file}" (${(error as Error).message}). Delete it: the next commit then compares every file by content and rewrites only what differs; outDir is left as it is.`, { path: file, cause: error })
+    throw new EmitOptimizerError(
+      'EO_MANIFEST_CORRUPT',
+      `the manifest of the last commit cannot be read: "${file}" (${(error as Error).message}). ` +
+        `Delete it: the next commit then compares every file by content and rewrites only what differs; outDir is left as it is.`,
+      { path: file, cause: error },
+    )
   }
 }
 

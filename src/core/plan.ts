@@ -98,11 +98,22 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
     const size = file.contents.byteLength
     const existing = currentDir === undefined ? undefined : await lstatOrUndefined(efs, path.join(currentDir, file.path))
     const write = (): void => {
-      plan.writes.push({ path: file.path, contents: file.contents, hash, group: input.classify(file.path), mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined), existing })
+      plan.writes.push({
+        path: file.path,
+        contents: file.contents,
+        hash,
+        group: input.classify(file.path),
+        mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined),
+        existing,
+      })
     }
     if (existing === undefined) return write()
     if (existing.isDirectory()) {
-      throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot write file "${file.path}": a directory of that name exists in outDir. Remove it or rename the output file.`, { path: file.path })
+      throw new EmitOptimizerError(
+        'EO_OUTDIR_INVALID',
+        `cannot write file "${file.path}": a directory of that name exists in outDir. Remove it or rename the output file.`,
+        { path: file.path },
+      )
     }
     if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
     const recorded = manifest?.files[file.path]

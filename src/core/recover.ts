@@ -5,12 +5,12 @@ import { ignoring, lstatOrUndefined, nodeFs, readdirNames, type EngineFs } from 
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
-import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './transaction-options.js'
+import type { CommitObserver } from './phases.js'
 import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
-import { discardHistoryLeftovers, discardVersion, finishHistory } from '../history/record.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
 import { staleStagingNames } from './bundler-staging.js'
 import { recoverRunSession, type RecoveredRun } from './run-session.js'
@@ -31,11 +31,27 @@ export interface RecoverResult {
 }
 
 /** Completes a commit whose journal says `committed`; idempotent. */
-export async function finishCommitted(ctx: EngineContext, journal: Journal): Promise<void> {
+export async function finishCommitted(ctx: EngineContext, journal: Journal, observers: readonly CommitObserver[]): Promise<void> {
   await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
   await strategies[journal.strategy].finish(ctx, journal)
-  if (journal.history) await finishHistory(ctx, journal.history, journal.txId, journal.manifest.version)
+  for (const [observer, record] of participants(ctx, journal, observers))
+    await observer.committed(ctx, { txId: journal.txId, manifest: journal.manifest }, record)
   await removeJournal(ctx)
+}
+
+/** A rolled-back commit's observers undo their `prepared` work; idempotent. */
+export async function observersRolledBack(ctx: EngineContext, journal: Journal, observers: readonly CommitObserver[]): Promise<void> {
+  for (const [observer, record] of participants(ctx, journal, observers)) await observer.rolledBack(ctx, journal.txId, record)
+}
+
+/** The observers the journal has records of, with their records; a record no observer passed in handles is skipped with a warning. */
+function participants(ctx: EngineContext, journal: Journal, observers: readonly CommitObserver[]): Array<[CommitObserver, unknown]> {
+  return Object.entries(journal.observers ?? {}).flatMap(([name, record]): Array<[CommitObserver, unknown]> => {
+    const observer = observers.find((candidate) => candidate.name === name)
+    if (observer) return [[observer, record]]
+    ctx.logger.warn(`[emit-optimizer] commit ${journal.txId} on ${ctx.outDir}: its "${name}" part is skipped, nothing in this recovery handles it.`)
+    return []
+  })
 }
 
 export async function removeJournal(ctx: EngineContext): Promise<void> {
@@ -47,31 +63,36 @@ export async function removeJournal(ctx: EngineContext): Promise<void> {
  * Brings outDir back to exactly one committed state after an interrupted commit (see the rules
  * in journal.ts), then removes staging litter. The caller holds the lock.
  */
-export async function recoverPending(ctx: EngineContext): Promise<Omit<RecoverResult, 'outDir' | 'stateDir'>> {
+export async function recoverPending(ctx: EngineContext, observers: readonly CommitObserver[]): Promise<Omit<RecoverResult, 'outDir' | 'stateDir'>> {
   // First, so outDir is the directory the journal describes (the run's commit has its own journal).
   const interruptedRun = await recoverRunSession(ctx)
   const journal = await readJournal(ctx.fs, ctx.paths.journal)
   let result: Omit<RecoverResult, 'outDir' | 'stateDir'> = { action: 'none', leftoversRemoved: 0 }
   if (journal) {
     if (journal.outDir !== ctx.outDir) {
-      throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the journal "${ctx.paths.journal}" belongs to outDir ${journal.outDir}, not ${ctx.outDir}. Nothing was changed; run "emit-optimizer recover --out ${journal.outDir}" or pass the stateDir of this outDir.`, { path: ctx.paths.journal })
+      throw new EmitOptimizerError(
+        'EO_JOURNAL_CORRUPT',
+        `the journal "${ctx.paths.journal}" belongs to outDir ${journal.outDir}, not ${ctx.outDir}. ` +
+          `Nothing was changed; run "emit-optimizer recover --out ${journal.outDir}" or pass the stateDir of this outDir.`,
+        { path: ctx.paths.journal },
+      )
     }
     if (journal.state === 'committed') {
-      await finishCommitted(ctx, journal)
+      await finishCommitted(ctx, journal, observers)
       result = { action: 'rolled-forward', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
     } else {
       await strategies[journal.strategy].rollback(ctx, journal)
-      if (journal.history) await discardVersion(ctx, journal.txId)
+      await observersRolledBack(ctx, journal, observers)
       await removeJournal(ctx)
       result = { action: 'rolled-back', txId: journal.txId, strategy: journal.strategy, leftoversRemoved: 0 }
     }
   }
-  result.leftoversRemoved = await discardLeftovers(ctx)
+  result.leftoversRemoved = await discardLeftovers(ctx, observers)
   return interruptedRun ? { ...result, interruptedRun } : result
 }
 
-/** Removes staging that no journal references: a commit killed before its journal was written. */
-async function discardLeftovers(ctx: EngineContext): Promise<number> {
+/** Removes staging that no journal references (a commit killed before its journal was written), and the observers' leftovers. */
+async function discardLeftovers(ctx: EngineContext, observers: readonly CommitObserver[]): Promise<number> {
   let names: string[]
   try {
     names = (await ctx.fs.readdir(ctx.paths.dir, { withFileTypes: true })).map((entry) => entry.name)
@@ -83,7 +104,8 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
   const litter = names.filter((name) => name.startsWith('tx-') || /^(journal|manifest)\.json\.\d+$/.test(name))
   await ctx.queue.each(litter, (name) => ctx.fs.rm(path.join(ctx.paths.dir, name), { recursive: true, force: true }))
   await discardSwapLeftovers(ctx)
-  const history = await discardHistoryLeftovers(ctx)
+  let observed = 0
+  for (const observer of observers) observed += await observer.leftovers(ctx)
   await ignoring(ctx.fs.unlink(symlinkTempPath(ctx.outDir)))
   if (names.includes('builds')) {
     const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
@@ -91,15 +113,16 @@ async function discardLeftovers(ctx: EngineContext): Promise<number> {
     const linked = out?.isSymbolicLink() ? path.resolve(path.dirname(ctx.outDir), await ctx.fs.readlink(ctx.outDir)) : undefined
     await removeUnreferencedBuilds(ctx, [linked, manifest?.buildDir, manifest?.previousBuildDir])
   }
-  return litter.length + history
+  return litter.length + observed
 }
 
 /**
  * Recovers outDir after a crash: an interrupted commit is rolled back (or forward when it had
- * reached its commit point) and staging litter is removed. Safe to call at any time.
+ * reached its commit point) and staging litter is removed. Safe to call at any time. The
+ * package's `recover` (history/engine.ts) passes the history observer.
  */
-export async function recover(outDir: string, options: RecoverOptions = {}): Promise<RecoverResult> {
-  const { recovered } = await withRecoveredState(outDir, options, async () => undefined)
+export async function recoverOutDir(outDir: string, options: RecoverOptions, observers: readonly CommitObserver[]): Promise<RecoverResult> {
+  const { recovered } = await withRecoveredState(outDir, options, observers, async () => undefined)
   return { ...recovered, leftoversRemoved: recovered.leftoversRemoved + (await removeStaleStaging(options.fs ?? nodeFs, recovered.outDir)) }
 }
 
@@ -119,15 +142,29 @@ async function removeStaleStaging(efs: EngineFs, outDir: string): Promise<number
  * Runs `fn` holding outDir's lock, after recovering any interrupted commit (maintenance such as
  * history `gc`). `fn` does not run when outDir has no state dir (nothing was ever committed).
  */
-export async function withRecoveredState<T>(outDir: string, options: RecoverOptions, fn: (ctx: EngineContext) => Promise<T>): Promise<{ recovered: RecoverResult; value: T | undefined }> {
+export async function withRecoveredState<T>(
+  outDir: string,
+  options: RecoverOptions,
+  observers: readonly CommitObserver[],
+  fn: (ctx: EngineContext) => Promise<T>,
+): Promise<{ recovered: RecoverResult; value: T | undefined }> {
   const resolved = resolveTransactionOptions({ ...options, outDir })
   const stateDir = await resolveStateDir(resolved)
   const paths = statePaths(stateDir)
-  const ctx: EngineContext = { fs: resolved.fs, queue: new IoQueue(resolved.concurrency), outDir: resolved.outDir, paths, fsync: resolved.durability !== 'none', fsyncFiles: resolved.durability === 'full', logger: resolved.logger }
-  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined) return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
+  const ctx: EngineContext = {
+    fs: resolved.fs,
+    queue: new IoQueue(resolved.concurrency),
+    outDir: resolved.outDir,
+    paths,
+    fsync: resolved.durability !== 'none',
+    fsyncFiles: resolved.durability === 'full',
+    logger: resolved.logger,
+  }
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined)
+    return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
   const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })
   try {
-    const recovered = await recoverPending(ctx)
+    const recovered = await recoverPending(ctx, observers)
     return { recovered: { outDir: resolved.outDir, stateDir, ...recovered }, value: await fn(ctx) }
   } finally {
     await lock.release()

@@ -109,7 +109,8 @@ export async function readRunSession(efs: EngineFs, stateDir: string, outDir: st
   if (text === undefined) return undefined
   try {
     const session = JSON.parse(text) as RunSession
-    if (session?.format !== RUN_SESSION_FORMAT || !['running', 'committing'].includes(session.phase) || typeof session.kept !== 'string' || typeof session.work !== 'string') throw new Error('unknown format or phase')
+    const known = session?.format === RUN_SESSION_FORMAT && ['running', 'committing'].includes(session.phase)
+    if (!known || typeof session.kept !== 'string' || typeof session.work !== 'string') throw new Error('unknown format or phase')
     return session
   } catch (error) {
     throw new EmitOptimizerError('EO_JOURNAL_CORRUPT', `the session file of an interrupted "emit-optimizer run --in-place" cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. A previous output may be waiting in a ".${path.basename(outDir)}.eo-kept-<pid>" directory next to outDir: rename it back to ${outDir} if outDir is damaged, then delete the session file.`, { path: file, cause: error })

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
-import type { ResolvedTransactionOptions } from './options.js'
+import type { ResolvedTransactionOptions } from './transaction-options.js'
 
 /** Every file the engine keeps for one outDir, by name. */
 export interface StatePaths {
@@ -57,7 +57,11 @@ export async function resolveStateDir(options: Pick<ResolvedTransactionOptions, 
   const [outDev, stateDev] = await Promise.all([deviceOf(options.fs, options.outDir), deviceOf(options.fs, candidate)])
   if (outDev === stateDev) return candidate
   if (options.stateDir !== undefined) {
-    throw new EmitOptimizerError('EO_CROSS_DEVICE', `stateDir is on another filesystem than outDir: "${candidate}" (outDir: ${options.outDir}). Choose a stateDir on the same filesystem, or leave it unset.`, { path: candidate })
+    throw new EmitOptimizerError(
+      'EO_CROSS_DEVICE',
+      `stateDir is on another filesystem than outDir: "${candidate}" (outDir: ${options.outDir}). Choose a stateDir on the same filesystem, or leave it unset.`,
+      { path: candidate },
+    )
   }
   const fallback = siblingStateDir(options.outDir)
   options.logger.warn(`[emit-optimizer] ${candidate} is on another filesystem than ${options.outDir}; keeping state in ${fallback} instead.`)

@@ -8,18 +8,16 @@ import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.j
 import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { MANIFEST_FORMAT, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js'
-import { resolveTransactionOptions, type ResolvedTransactionOptions, type Strategy, type TransactionOptions } from './options.js'
+import type { ResolvedTransactionOptions, Strategy } from './transaction-options.js'
+import type { CommitObserver } from './phases.js'
 import { buildPlan, type DesiredFile, type Plan } from './plan.js'
 import { createPublishClassifier } from './publish-order.js'
 import { IoQueue } from './queue.js'
-import { finishCommitted, recoverPending, removeJournal } from './recover.js'
+import { finishCommitted, observersRolledBack, recoverPending, removeJournal } from './recover.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
-import { discardVersion, finishHistory, outputFiles, ownStore, recordVersion } from '../history/record.js'
-import { historyPaths } from '../history/paths.js'
-import { hasVersion } from '../history/versions.js'
 
 export interface WriteOptions {
   /** Permission bits, e.g. `0o755` for an executable. */
@@ -103,23 +101,20 @@ function toBytes(contents: string | Uint8Array): Uint8Array {
 
 /**
  * Starts a transaction on outDir. Nothing touches the disk until `commit()`; writes, deletes and
- * edits are collected (and coalesced) in memory.
+ * edits are collected (and coalesced) in memory. `observers` take part in the commit at its
+ * phases (phases.ts); the package's `createTransaction` (history/engine.ts) passes the history.
  */
-export function createTransaction(options: TransactionOptions): Transaction {
-  return openTransaction(resolveTransactionOptions(options))
-}
-
-/**
- * `restores`: the commit makes outDir a version of the build history again (rollback) instead of
- * recording a new one.
- */
-export function openTransaction(opts: ResolvedTransactionOptions, restores?: string): Transaction {
+export function openTransaction(opts: ResolvedTransactionOptions, observers: readonly CommitObserver[] = []): Transaction {
   const id = newTxId()
   const pending = new Map<string, Pending>()
   let closed: 'committed' | 'rolled-back' | 'committing' | undefined
 
   const assertOpen = (): void => {
-    if (closed) throw new EmitOptimizerError('EO_TX_CLOSED', `transaction ${id} on ${opts.outDir} is already ${closed}. Start a new transaction with createTransaction().`)
+    if (closed)
+      throw new EmitOptimizerError(
+        'EO_TX_CLOSED',
+        `transaction ${id} on ${opts.outDir} is already ${closed}. Start a new transaction with createTransaction().`,
+      )
   }
 
   return {
@@ -138,7 +133,12 @@ export function openTransaction(opts: ResolvedTransactionOptions, restores?: str
       const rel = normalizeOutputPath(file, opts.outDir)
       const list = Array.isArray(edits) ? edits : [edits]
       const entry = pending.get(rel)
-      if (entry?.kind === 'delete') throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": it was deleted earlier in this transaction (outDir: ${opts.outDir}). Write its content instead.`, { path: rel })
+      if (entry?.kind === 'delete')
+        throw new EmitOptimizerError(
+          'EO_EDIT_FAILED',
+          `cannot edit "${rel}": it was deleted earlier in this transaction (outDir: ${opts.outDir}). Write its content instead.`,
+          { path: rel },
+        )
       if (entry) entry.edits.push(...list)
       else pending.set(rel, { kind: 'edit', edits: [...list] })
     },
@@ -146,7 +146,7 @@ export function openTransaction(opts: ResolvedTransactionOptions, restores?: str
       assertOpen()
       closed = 'committing'
       try {
-        const result = await commitTransaction(opts, id, pending, restores)
+        const result = await commitTransaction(opts, id, pending, observers)
         closed = 'committed'
         return result
       } catch (error) {
@@ -163,7 +163,11 @@ export function openTransaction(opts: ResolvedTransactionOptions, restores?: str
   }
 }
 
-async function resolvePending(ctx: EngineContext, currentDir: string | undefined, pending: Map<string, Pending>): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
+async function resolvePending(
+  ctx: EngineContext,
+  currentDir: string | undefined,
+  pending: Map<string, Pending>,
+): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
   const desired = new Map<string, DesiredFile>()
   const deletes: string[] = []
   await ctx.queue.each(pending, async ([rel, entry]) => {
@@ -179,10 +183,15 @@ async function resolvePending(ctx: EngineContext, currentDir: string | undefined
         contents = await ctx.fs.readFile(path.join(currentDir, rel))
       } catch (error) {
         if (errnoCode(error) !== 'ENOENT') throw error
-        throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`, { path: rel })
+        throw new EmitOptimizerError(
+          'EO_EDIT_FAILED',
+          `cannot edit "${rel}": the file does not exist in outDir (${ctx.outDir}) and was not written in this transaction. Write it first.`,
+          { path: rel },
+        )
       }
     }
-    if (entry.edits.length > 0) contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
+    if (entry.edits.length > 0)
+      contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
     desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
   })
   return { desired, deletes }
@@ -195,9 +204,16 @@ async function currentOutput(ctx: EngineContext, strategy: Strategy): Promise<st
   if (!out) return undefined
   if (out.isSymbolicLink()) {
     const target = await ctx.fs.readlink(ctx.outDir)
-    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is a symlink (to "${target}"): "${ctx.outDir}". Point outDir at the real directory, or use strategy 'symlink' if it was created by it.`, { path: ctx.outDir })
+    throw new EmitOptimizerError(
+      'EO_OUTDIR_INVALID',
+      `outDir is a symlink (to "${target}"): "${ctx.outDir}". Point outDir at the real directory, or use strategy 'symlink' if it was created by it.`,
+      { path: ctx.outDir },
+    )
   }
-  if (!out.isDirectory()) throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir exists and is not a directory: "${ctx.outDir}". Remove it or choose another outDir.`, { path: ctx.outDir })
+  if (!out.isDirectory())
+    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir exists and is not a directory: "${ctx.outDir}". Remove it or choose another outDir.`, {
+      path: ctx.outDir,
+    })
   return ctx.outDir
 }
 
@@ -209,7 +225,12 @@ async function checkDiskSpace(ctx: EngineContext, plan: Plan): Promise<void> {
   // Room for the journal and a block of slack per file on top of the bytes themselves.
   const required = needed + plan.writes.length * stats.bsize + 1024 * 1024
   if (available < required) {
-    throw new EmitOptimizerError('EO_NO_SPACE', `not enough free space for the new output: "${ctx.outDir}" needs ${required} bytes, ${available} are available on the filesystem of ${ctx.paths.dir}. Free disk space; nothing was written.`, { path: ctx.outDir })
+    throw new EmitOptimizerError(
+      'EO_NO_SPACE',
+      `not enough free space for the new output: "${ctx.outDir}" needs ${required} bytes, ` +
+        `${available} are available on the filesystem of ${ctx.paths.dir}. Free disk space; nothing was written.`,
+      { path: ctx.outDir },
+    )
   }
 }
 
@@ -223,12 +244,22 @@ function validateManifestPaths(manifest: Manifest, file: string, outDir: string)
   }
   for (const rel of Object.keys(manifest.files)) {
     if (!isNormalized(rel)) {
-      throw new EmitOptimizerError('EO_MANIFEST_CORRUPT', `the manifest "${file}" lists an invalid path ${JSON.stringify(rel)}. Delete the manifest: the next commit compares every file by content; outDir is left as it is.`, { path: file })
+      throw new EmitOptimizerError(
+        'EO_MANIFEST_CORRUPT',
+        `the manifest "${file}" lists an invalid path ${JSON.stringify(rel)}. ` +
+          `Delete the manifest: the next commit compares every file by content; outDir is left as it is.`,
+        { path: file },
+      )
     }
   }
 }
 
-async function commitTransaction(opts: ResolvedTransactionOptions, txId: string, pending: Map<string, Pending>, restores: string | undefined): Promise<CommitResult> {
+async function commitTransaction(
+  opts: ResolvedTransactionOptions,
+  txId: string,
+  pending: Map<string, Pending>,
+  observers: readonly CommitObserver[],
+): Promise<CommitResult> {
   const started = performance.now()
   const phases = { lock: 0, recover: 0, plan: 0, stage: 0, publish: 0, finish: 0 }
   let mark = started
@@ -240,14 +271,22 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
 
   const stateDir = await resolveStateDir(opts)
   const counted = countingFs(opts.fs)
-  const ctx: EngineContext = { fs: counted.fs, queue: new IoQueue(opts.concurrency), outDir: opts.outDir, paths: statePaths(stateDir), fsync: opts.durability !== 'none', fsyncFiles: opts.durability === 'full', logger: opts.logger }
+  const ctx: EngineContext = {
+    fs: counted.fs,
+    queue: new IoQueue(opts.concurrency),
+    outDir: opts.outDir,
+    paths: statePaths(stateDir),
+    fsync: opts.durability !== 'none',
+    fsyncFiles: opts.durability === 'full',
+    logger: opts.logger,
+  }
   const strategy = strategies[opts.strategy]
 
   await ctx.fs.mkdir(stateDir, { recursive: true })
   const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
   lap('lock')
   try {
-    const recovered = await recoverPending(ctx)
+    const recovered = await recoverPending(ctx, observers)
     lap('recover')
 
     const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
@@ -271,38 +310,68 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
     if (opts.strategy === 'incremental' && currentDir !== undefined) {
       await assertConfined(await ctx.fs.realpath(opts.outDir), [...plan.writes.map((w) => w.path), ...plan.deletes], ctx.fs)
     }
-    // A rollback (restores) records nothing and prunes nothing: it only says which version outDir holds.
-    const history = opts.history === false || restores !== undefined ? undefined : opts.history
-    // Refused before anything is staged, so a planted history/ link leaves no journal behind.
-    if (history) await ownStore(ctx)
+    const changes = plan.writes.length > 0 || plan.deletes.length > 0
+    // Before anything is staged: an observer refusing the commit leaves no journal behind.
+    let version: string | undefined
+    const taking: Array<[CommitObserver, unknown]> = []
+    for (const observer of observers) {
+      const joined = await observer.planned(ctx, { txId, previous: manifest, changes })
+      version ??= joined.version
+      if (joined.record !== undefined) taking.push([observer, joined.record])
+    }
     lap('plan')
 
     const written = new Map<string, WrittenFile>()
-    let version = restores ?? (history ? txId : undefined)
     const manifestFor = (files: Map<string, WrittenFile>): Manifest => {
       const entries: Record<string, ManifestEntry> = {}
-      for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1))) entries[rel] = entry
-      return { format: MANIFEST_FORMAT, txId, outDir: opts.outDir, strategy: opts.strategy, committedAt: new Date().toISOString(), ...(version === undefined ? {} : { version }), files: entries }
+      for (const [rel, entry] of [...plan.unchanged, ...[...files].map(([rel, w]) => [rel, w.entry] as const)].sort(([a], [b]) => (a < b ? -1 : 1)))
+        entries[rel] = entry
+      return {
+        format: MANIFEST_FORMAT,
+        txId,
+        outDir: opts.outDir,
+        strategy: opts.strategy,
+        committedAt: new Date().toISOString(),
+        ...(version === undefined ? {} : { version }),
+        files: entries,
+      }
     }
-    const record = (next: Manifest): Promise<unknown> =>
-      recordVersion(ctx, { txId, committedAt: next.committedAt, bundler: opts.bundler, root: opts.root, previous: manifest, files: outputFiles(next, desired, (rel) => written.get(rel)?.stagedAt ?? path.join(currentDir!, rel)) })
+    const outputFile = (rel: string): { contents: Uint8Array; source: string } => ({
+      contents: desired.get(rel)!.contents,
+      source: written.get(rel)?.stagedAt ?? path.join(currentDir!, rel),
+    })
+    const prepared = async (next: Manifest): Promise<void> => {
+      for (const [observer, record] of taking) await observer.prepared(ctx, { txId, manifest: next, previous: manifest, file: outputFile }, record)
+    }
 
-    if (plan.writes.length === 0 && plan.deletes.length === 0) {
-      // Nothing to publish. A build equal to the version outDir holds adds no version; the
-      // output is recorded only when outDir holds none yet (history just turned on).
-      if (history) version = manifest?.version !== undefined && (await hasVersion(ctx.fs, historyPaths(ctx.paths.dir), manifest.version)) ? manifest.version : txId
-      const unchanged = manifest && plan.refreshed === 0 && manifest.strategy === opts.strategy && Object.keys(manifest.files).length === plan.unchanged.size && manifest.version === version
+    if (!changes) {
+      // Nothing to publish; the manifest is rewritten only when something about it changed.
+      const unchanged =
+        manifest &&
+        plan.refreshed === 0 &&
+        manifest.strategy === opts.strategy &&
+        Object.keys(manifest.files).length === plan.unchanged.size &&
+        manifest.version === version
       if (!unchanged) {
         const builds = opts.strategy === 'symlink' ? { buildDir: manifest?.buildDir, previousBuildDir: manifest?.previousBuildDir } : {}
         const next = { ...manifestFor(written), ...builds }
-        if (history && version === txId) await record(next)
+        await prepared(next)
         await writeManifest(ctx.fs, ctx.paths.manifest, next, ctx.fsync)
-        if (history) await finishHistory(ctx, history, version === txId ? txId : undefined, version)
+        for (const [observer, record] of taking) await observer.committed(ctx, { txId, manifest: next }, record)
       }
       lap('finish')
     } else {
       if (opts.checkDiskSpace) await checkDiskSpace(ctx, plan)
-      const header = { format: JOURNAL_FORMAT, state: 'prepared', txId, outDir: opts.outDir, pid: process.pid, createdAt: new Date().toISOString(), ...(history ? { history } : {}) } as const
+      const records = taking.length > 0 ? { observers: Object.fromEntries(taking.map(([observer, record]) => [observer.name, record])) } : {}
+      const header = {
+        format: JOURNAL_FORMAT,
+        state: 'prepared',
+        txId,
+        outDir: opts.outDir,
+        pid: process.pid,
+        createdAt: new Date().toISOString(),
+        ...records,
+      } as const
       let journal: Journal | undefined
       try {
         const staged = await strategy.stage(ctx, plan, header, manifestFor)
@@ -311,21 +380,24 @@ async function commitTransaction(opts: ResolvedTransactionOptions, txId: string,
         lap('stage')
         await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
         if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
-        if (history) await record(journal.manifest)
+        await prepared(journal.manifest)
         await strategy.publish(ctx, journal)
         journal = { ...journal, state: 'committed' }
         await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
         lap('publish')
       } catch (error) {
-        await undo(ctx, journal, error, opts)
+        await undo(ctx, journal, error, opts, observers)
         throw toEmitOptimizerError(error, errorPath(error) ?? opts.outDir, opts.outDir)
       }
       // Past the commit point the new output is final: a failing cleanup only delays the
       // manifest and backup removal, which the next transaction (or `recover`) completes.
       try {
-        await finishCommitted(ctx, journal)
+        await finishCommitted(ctx, journal, observers)
       } catch (error) {
-        opts.logger.warn(`[emit-optimizer] commit ${txId} is complete, but finishing it failed (${(error as Error).message}); the next commit on ${opts.outDir} or "emit-optimizer recover --out ${opts.outDir}" completes it.`)
+        opts.logger.warn(
+          `[emit-optimizer] commit ${txId} is complete, but finishing it failed (${(error as Error).message}); ` +
+            `the next commit on ${opts.outDir} or "emit-optimizer recover --out ${opts.outDir}" completes it.`,
+        )
       }
       lap('finish')
     }
@@ -367,19 +439,31 @@ function errorPath(error: unknown): string | undefined {
  * Restores the previous output after a failure before the commit point. If the rollback itself
  * fails, the journal stays so the next transaction (or `emit-optimizer recover`) finishes it.
  */
-async function undo(ctx: EngineContext, journal: Journal | undefined, cause: unknown, opts: ResolvedTransactionOptions): Promise<void> {
+async function undo(
+  ctx: EngineContext,
+  journal: Journal | undefined,
+  cause: unknown,
+  opts: ResolvedTransactionOptions,
+  observers: readonly CommitObserver[],
+): Promise<void> {
   try {
     if (journal) {
       await strategies[journal.strategy].rollback(ctx, journal)
-      if (journal.history) await discardVersion(ctx, journal.txId)
+      await observersRolledBack(ctx, journal, observers)
     } else {
-      await recoverPending(ctx)
+      await recoverPending(ctx, observers)
     }
     await removeJournal(ctx)
-    if (journal) await recoverPending(ctx)
+    if (journal) await recoverPending(ctx, observers)
   } catch (rollbackError) {
     // The code stays the original failure's (EO_NO_SPACE, …): that is what the user must fix.
     const original = toEmitOptimizerError(cause, errorPath(cause) ?? opts.outDir, opts.outDir)
-    throw new EmitOptimizerError(original.code, `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`, { path: opts.outDir, cause, recoveryPending: true })
+    throw new EmitOptimizerError(
+      original.code,
+      `the commit failed (${(cause as Error)?.message ?? String(cause)}) and restoring the previous ` +
+        `output failed too (${(rollbackError as Error)?.message ?? String(rollbackError)}). ` +
+        `Run "emit-optimizer recover --out ${opts.outDir}" once the cause is fixed; the journal keeps what is needed.`,
+      { path: opts.outDir, cause, recoveryPending: true },
+    )
   }
 }

@@ -66,10 +66,20 @@ export class ObjectStore {
       bytes = await this.efs.readFile(file)
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error
-      throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the stored content of "${forPath}" in version ${versionId} is missing: "${file}". Restore another version ("emit-optimizer history list"); outDir was not changed.`, { path: file })
+      throw new EmitOptimizerError(
+        'EO_HISTORY_CORRUPT',
+        `the stored content of "${forPath}" in version ${versionId} is missing: "${file}". ` +
+          `Restore another version ("emit-optimizer history list"); outDir was not changed.`,
+        { path: file },
+      )
     }
     if (hashContents(bytes) !== sha256) {
-      throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the stored content of "${forPath}" in version ${versionId} was altered: "${file}" no longer hashes to its name (was the published file edited in place?). Restore another version; outDir was not changed.`, { path: file })
+      throw new EmitOptimizerError(
+        'EO_HISTORY_CORRUPT',
+        `the stored content of "${forPath}" in version ${versionId} was altered: "${file}" no longer hashes to ` +
+          `its name (was the published file edited in place?). Restore another version; outDir was not changed.`,
+        { path: file },
+      )
     }
     return bytes
   }

@@ -7,8 +7,20 @@ import { gitInfo } from './git.js'
 import { ObjectStore } from './objects.js'
 import { assertOwnDir } from '../core/guard.js'
 import { historyPaths, type HistoryPaths } from './paths.js'
-import { applyRetention, collectGarbage, dropVersions, type Retention } from './retention.js'
-import { readIndex, readVersion, removeVersion, summarize, writeIndex, versionIdsIn, writeVersion, VERSION_FORMAT, type Version, type VersionFile } from './versions.js'
+import { applyRetention, collectGarbage, dropVersions } from './retention.js'
+import type { Retention } from '../core/transaction-options.js'
+import {
+  readIndex,
+  readVersion,
+  removeVersion,
+  summarize,
+  writeIndex,
+  versionIdsIn,
+  writeVersion,
+  VERSION_FORMAT,
+  type Version,
+  type VersionFile,
+} from './versions.js'
 
 /** The store of ctx's state dir, refused (EO_PATH_ESCAPE) when history/ is a symlink. */
 export async function ownStore(ctx: EngineContext): Promise<HistoryPaths> {
@@ -62,14 +74,22 @@ export async function recordVersion(ctx: EngineContext, input: RecordInput): Pro
   if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
   const sorted: Record<string, VersionFile> = {}
   for (const rel of Object.keys(files).sort()) sorted[rel] = files[rel]!
-  const version: Version = { format: VERSION_FORMAT, id: input.txId, committedAt: input.committedAt, bundler: input.bundler, git: gitInfo(input.root), outDir: ctx.outDir, files: sorted }
+  const version: Version = {
+    format: VERSION_FORMAT,
+    id: input.txId,
+    committedAt: input.committedAt,
+    bundler: input.bundler,
+    git: gitInfo(input.root),
+    outDir: ctx.outDir,
+    files: sorted,
+  }
   await writeVersion(ctx.fs, paths, version, ctx.fsyncFiles)
   return version
 }
 
 /** The files of a commit's new output with where their bytes are, for `recordVersion`. */
-export function outputFiles(manifest: Manifest, desired: ReadonlyMap<string, { contents: Uint8Array }>, source: (rel: string) => string): OutputFile[] {
-  return Object.entries(manifest.files).map(([rel, entry]) => ({ path: rel, size: entry.size, mode: entry.mode, hash: entry.hash, contents: desired.get(rel)!.contents, source: source(rel) }))
+export function outputFiles(manifest: Manifest, file: (rel: string) => { contents: Uint8Array; source: string }): OutputFile[] {
+  return Object.entries(manifest.files).map(([rel, entry]) => ({ path: rel, size: entry.size, mode: entry.mode, hash: entry.hash, ...file(rel) }))
 }
 
 /**

@@ -1,20 +1,19 @@
 import type { EngineFs } from '../core/fs.js'
+import type { Retention } from '../core/transaction-options.js'
 import { ObjectStore } from './objects.js'
 import type { HistoryPaths } from './paths.js'
 import { listVersionIds, readVersion, removeVersion, type HistoryIndex, type VersionSummary } from './versions.js'
-
-/** How many versions, and how old, the history keeps. */
-export interface Retention {
-  keep: number
-  /** Versions older than this many days are dropped too; null: no age limit. */
-  maxAgeDays: number | null
-}
 
 /**
  * Splits the index into kept and dropped versions: the newest `keep`, minus those older than
  * `maxAgeDays`. The latest version and the one outDir holds (`current`) are always kept.
  */
-export function applyRetention(index: HistoryIndex, retention: Retention, current: string | undefined, now = Date.now()): { kept: VersionSummary[]; dropped: VersionSummary[] } {
+export function applyRetention(
+  index: HistoryIndex,
+  retention: Retention,
+  current: string | undefined,
+  now = Date.now(),
+): { kept: VersionSummary[]; dropped: VersionSummary[] } {
   const cutoff = retention.maxAgeDays === null ? -Infinity : now - retention.maxAgeDays * 86_400_000
   const newestFirst = [...index.versions].reverse()
   const kept: VersionSummary[] = []

@@ -1,6 +1,7 @@
-import { resolveTransactionOptions, type TransactionOptions } from '../core/options.js'
+import { resolveTransactionOptions, type TransactionOptions } from '../core/transaction-options.js'
 import { openTransaction, type CommitResult } from '../core/transaction.js'
-import { loadVersion, openHistory } from './inspect.js'
+import { loadVersion, openHistory } from './history-api.js'
+import { historyObserver } from './history-observer.js'
 import { ObjectStore } from './objects.js'
 
 export type RollbackOptions = Omit<TransactionOptions, 'outDir' | 'history' | 'bundler'> & {
@@ -30,7 +31,7 @@ export async function rollback(outDir: string, options: RollbackOptions = {}): P
   const version = await loadVersion(opened, to)
   const opts = resolveTransactionOptions({ ...rest, outDir, strategy: rest.strategy ?? opened.strategy })
   const store = new ObjectStore(opened.efs, opened.paths)
-  const tx = openTransaction(opts, version.id)
+  const tx = openTransaction(opts, [historyObserver({ restores: version.id })])
   for (const [rel, file] of Object.entries(version.files)) tx.write(rel, await store.read(file.sha256, rel, version.id), { mode: file.mode })
   const result = await tx.commit()
   return { ...result, from: opened.current, to: version.id }

@@ -45,7 +45,14 @@ export interface HistoryIndex {
 
 export function summarize(version: Version): VersionSummary {
   const files = Object.values(version.files)
-  return { id: version.id, committedAt: version.committedAt, bundler: version.bundler, git: version.git, files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0) }
+  return {
+    id: version.id,
+    committedAt: version.committedAt,
+    bundler: version.bundler,
+    git: version.git,
+    files: files.length,
+    bytes: files.reduce((sum, file) => sum + file.size, 0),
+  }
 }
 
 /**
@@ -68,7 +75,16 @@ export function forgetVersion(file: string): void {
 
 function isVersion(value: unknown): value is Version {
   const v = value as Version
-  return typeof v === 'object' && v !== null && v.format === VERSION_FORMAT && typeof v.id === 'string' && VERSION_ID.test(v.id) && typeof v.committedAt === 'string' && typeof v.files === 'object' && v.files !== null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.format === VERSION_FORMAT &&
+    typeof v.id === 'string' &&
+    VERSION_ID.test(v.id) &&
+    typeof v.committedAt === 'string' &&
+    typeof v.files === 'object' &&
+    v.files !== null
+  )
 }
 
 /** A version by id; undefined when its file does not exist. `EO_HISTORY_CORRUPT` when it cannot be parsed. */
@@ -88,7 +104,12 @@ export async function readVersion(efs: EngineFs, paths: HistoryPaths, id: string
     version = error
   }
   if (!isVersion(version) || version.id !== id) {
-    throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the record of version ${id} cannot be read: "${file}". Delete it and run "emit-optimizer history rebuild" to drop it from the history; outDir is not affected.`, { path: file })
+    throw new EmitOptimizerError(
+      'EO_HISTORY_CORRUPT',
+      `the record of version ${id} cannot be read: "${file}". ` +
+        `Delete it and run "emit-optimizer history rebuild" to drop it from the history; outDir is not affected.`,
+      { path: file },
+    )
   }
   remember(file, version)
   return version
@@ -111,7 +132,13 @@ export async function removeVersion(efs: EngineFs, paths: HistoryPaths, id: stri
 
 function isIndex(value: unknown): value is HistoryIndex {
   const index = value as HistoryIndex
-  return typeof index === 'object' && index !== null && index.format === INDEX_FORMAT && Array.isArray(index.versions) && index.versions.every((v) => typeof v?.id === 'string' && VERSION_ID.test(v.id) && typeof v.committedAt === 'string')
+  return (
+    typeof index === 'object' &&
+    index !== null &&
+    index.format === INDEX_FORMAT &&
+    Array.isArray(index.versions) &&
+    index.versions.every((v) => typeof v?.id === 'string' && VERSION_ID.test(v.id) && typeof v.committedAt === 'string')
+  )
 }
 
 /** The version ids among the names in versions/ (temp files of interrupted writes excluded). */

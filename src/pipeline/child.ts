@@ -62,7 +62,12 @@ export function startCommand(command: readonly string[], options: StartOptions):
   const [file, ...args] = command as [string, ...string[]]
   const stdout = options.stdout === 'inherit' ? 'inherit' : 'pipe'
   const child: ChildProcess = options.gated
-    ? spawn('/bin/sh', ['-c', GATE, 'emit-optimizer-run', file, ...args], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', stdout, 'inherit', 'pipe'] })
+    ? spawn('/bin/sh', ['-c', GATE, 'emit-optimizer-run', file, ...args], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', stdout, 'inherit', 'pipe'],
+      })
     : spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['inherit', stdout, 'inherit'] })
   if (options.stdout !== 'inherit') child.stdout!.pipe(options.stdout, { end: false })
   const gate = options.gated ? (child.stdio[3] as NodeJS.WritableStream & { on(event: 'error', fn: () => void): unknown }) : undefined

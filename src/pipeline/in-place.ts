@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { stagingDirFor } from '../core/bundler-staging.js'
-import type { ResolvedTransactionOptions } from '../core/options.js'
+import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { keptDirFor, processId, removeRunSession, RUN_SESSION_FORMAT, swapBack, writeRunSession, type RunSession } from '../core/run-session.js'
 import type { FinishedCommand, StartedCommand } from './child.js'
 import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'

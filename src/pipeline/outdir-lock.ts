@@ -2,11 +2,12 @@ import fs from 'node:fs'
 import type { EngineContext } from '../core/context.js'
 import { lstatOrUndefined } from '../core/fs.js'
 import { acquireLock } from '../core/lock.js'
-import type { ResolvedTransactionOptions } from '../core/options.js'
+import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { IoQueue } from '../core/queue.js'
 import { recoverPending } from '../core/recover.js'
 import { resolveStateDir, statePaths } from '../core/state-dir.js'
 import { EmitOptimizerError } from '../errors.js'
+import { historyObserver } from '../history/history-observer.js'
 
 export interface LockedOutDir {
   ctx: EngineContext
@@ -19,11 +20,19 @@ export interface LockedOutDir {
  */
 export async function lockOutDir(opts: ResolvedTransactionOptions): Promise<LockedOutDir> {
   const dir = await resolveStateDir(opts)
-  const ctx: EngineContext = { fs: opts.fs, queue: new IoQueue(opts.concurrency), outDir: opts.outDir, paths: statePaths(dir), fsync: opts.durability !== 'none', fsyncFiles: opts.durability === 'full', logger: opts.logger }
+  const ctx: EngineContext = {
+    fs: opts.fs,
+    queue: new IoQueue(opts.concurrency),
+    outDir: opts.outDir,
+    paths: statePaths(dir),
+    fsync: opts.durability !== 'none',
+    fsyncFiles: opts.durability === 'full',
+    logger: opts.logger,
+  }
   await ctx.fs.mkdir(dir, { recursive: true })
   const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
   try {
-    await recoverPending(ctx)
+    await recoverPending(ctx, [historyObserver()])
   } catch (error) {
     await lock.release()
     throw error
@@ -47,5 +56,8 @@ export async function outDirExists(ctx: EngineContext): Promise<boolean> {
  */
 export function seedDir(dir: string, from: string | undefined): void {
   if (from === undefined) fs.mkdirSync(dir)
-  else fs.cpSync(from, dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, mode: fs.constants.COPYFILE_FICLONE, errorOnExist: true, force: false })
+  else {
+    const reflink = fs.constants.COPYFILE_FICLONE
+    fs.cpSync(from, dir, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, mode: reflink, errorOnExist: true, force: false })
+  }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { ResolvedTransactionOptions } from '../core/options.js'
+import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { sweepStaleStaging } from '../adapters/staging.js'
 import type { CommandExit, FinishedCommand, StartedCommand } from './child.js'
 import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'

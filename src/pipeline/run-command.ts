@@ -2,15 +2,19 @@ import path from 'node:path'
 import { IN_PLACE_ENV, stagingDirFor } from '../core/bundler-staging.js'
 import type { EngineFs } from '../core/fs.js'
 import { assertSafeOutDir } from '../core/guard.js'
-import { resolveTransactionOptions } from '../core/options.js'
+import { resolveTransactionOptions } from '../core/transaction-options.js'
 import { EmitOptimizerError } from '../errors.js'
 import { captureDir } from '../adapters/staging.js'
-import { startCapture, type PluginLogger } from '../plugin/capture.js'
-import { resolveOptions, type Options } from '../plugin/options.js'
-import type { BuildReport } from '../plugin/report.js'
+import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
+import { createPluginInstance } from '../plugin/instance.js'
+import type { Options } from '../plugin/plugin-options.js'
+import type { BuildReport } from '../observe/types.js'
 import { exitCodeOf, startCommand, type CommandExit } from './child.js'
 import { runInPlace } from './in-place.js'
 import { runRedirected } from './redirect.js'
+
+/** `EO_CODE: message` for a failure in the report (the CLI prints it). */
+export const describeRunError = describeError
 
 /** Replaced, in every argument of the command, by the directory it must write. */
 export const OUT_PLACEHOLDER = '{out}'
@@ -104,20 +108,23 @@ function failureOf(exit: CommandExit, command: string, outDir: string): EmitOpti
  * outDir keeps the previous output byte for byte. See docs/run.md.
  */
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
-  if (options.command.length === 0) throw new EmitOptimizerError('EO_INVALID_OPTION', 'no command given: pass the build command, e.g. ["tsc", "--outDir", "{out}"].')
+  if (options.command.length === 0) {
+    throw new EmitOptimizerError('EO_INVALID_OPTION', 'no command given: pass the build command, e.g. ["tsc", "--outDir", "{out}"].')
+  }
   const mode = options.mode ?? 'redirect'
   const root = path.resolve(options.root ?? process.cwd())
-  const plugin = resolveOptions({ ...options.plugin, clean: true })
+  const instance = createPluginInstance({ ...options.plugin, clean: true })
+  const { concurrency, lockTimeoutMs, durability, allowDangerousOutDir, stateDir } = instance.options
   const engine = resolveTransactionOptions({
     outDir: options.outDir,
     root,
     logger: options.logger,
-    concurrency: plugin.concurrency,
-    lockTimeoutMs: plugin.lockTimeoutMs,
-    durability: plugin.durability,
-    allowDangerousOutDir: plugin.allowDangerousOutDir,
+    concurrency,
+    lockTimeoutMs,
+    durability,
+    allowDangerousOutDir,
+    stateDir,
     ...(options.fs ? { fs: options.fs } : {}),
-    ...(plugin.stateDir === undefined ? {} : { stateDir: plugin.stateDir }),
   })
   const outDir = engine.outDir
   // Before the command runs: the commit deletes what the command did not leave (clean).
@@ -131,9 +138,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   if (mode === 'in-place') env[IN_PLACE_ENV] = outDir
   const start = (gated: boolean) => startCommand(command, { cwd: root, env, stdout: options.stdout ?? 'inherit', gated })
   const text = describeCommand(command)
-  const capture = () => startCapture(plugin, { bundler: 'command', outDir, root, bundlerCleans: true, logger: options.logger })
+  const capture = () => startCapture(instance, { bundler: 'command', outDir, root, bundlerCleans: true, logger: options.logger })
 
-  const { exit, output, finish } = mode === 'in-place' ? await runInPlace(engine, text, options.fresh ?? false, () => start(true)) : await runRedirected(engine, dir, options.fresh ?? false, () => start(false))
+  const fresh = options.fresh ?? false
+  const { exit, output, finish } =
+    mode === 'in-place' ? await runInPlace(engine, text, fresh, () => start(true)) : await runRedirected(engine, dir, fresh, () => start(false))
   const failure = failureOf(exit, text, outDir)
   let report: BuildReport
   try {
@@ -150,6 +159,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   } finally {
     await finish()
   }
-  const exitCode = failure ? (exit.spawnError ? 127 : exit.interrupted ? exitCodeOf({ exitCode: null, signal: exit.interrupted }) : exitCodeOf(exit)) : report.error === undefined ? 0 : 2
+  const failedCode = exit.spawnError ? 127 : exit.interrupted ? exitCodeOf({ exitCode: null, signal: exit.interrupted }) : exitCodeOf(exit)
+  const exitCode = failure ? failedCode : report.error === undefined ? 0 : 2
   return { mode, command, dir, exit, report, exitCode }
 }

@@ -1,9 +1,11 @@
 import path from 'node:path'
-import { createTransaction, type Transaction } from '../core/transaction.js'
+import type { Transaction } from '../core/transaction.js'
+import { createTransaction } from '../history/engine.js'
 import { EmitOptimizerError } from '../errors.js'
-import { observe } from './observe.js'
-import type { ResolvedOptions } from './options.js'
-import { formatSummary, type BuildReport, type BundlerName } from './report.js'
+import { startSizeCapture } from '../observe/size/capture-sizes.js'
+import { formatSummary } from '../observe/summary-line.js'
+import type { BuildReport, BundlerName } from '../observe/types.js'
+import type { PluginInstance } from './instance.js'
 
 export interface PluginLogger {
   info(message: string): void
@@ -18,6 +20,11 @@ export interface CaptureContext {
   /** Whether the bundler was set to empty outDir before building (applied at commit instead). */
   bundlerCleans: boolean
   logger: PluginLogger
+  /**
+   * One of several output directories of one build (Rollup): it gets this subdirectory of a
+   * configured `stateDir` for its own manifest, and `options.outDir` (one target) does not apply.
+   */
+  stateSubdir?: string
 }
 
 /** The files one build would write, collected in memory and committed as one transaction. */
@@ -35,14 +42,17 @@ export interface OutputCapture {
   abort(error: unknown): Promise<BuildReport>
 }
 
-export function startCapture(options: ResolvedOptions, ctx: CaptureContext): OutputCapture {
+export function startCapture(instance: PluginInstance, ctx: CaptureContext): OutputCapture {
+  const { options, observer } = instance
   const started = performance.now()
   const startedAt = new Date().toISOString()
-  const outDir = options.outDir ? path.resolve(ctx.root, options.outDir) : ctx.outDir
+  const outDir = options.outDir && ctx.stateSubdir === undefined ? path.resolve(ctx.root, options.outDir) : ctx.outDir
+  const stateDir =
+    options.stateDir !== undefined && ctx.stateSubdir !== undefined ? path.join(path.resolve(options.stateDir), ctx.stateSubdir) : options.stateDir
   const tx: Transaction = createTransaction({
     outDir,
     root: ctx.root,
-    stateDir: options.stateDir,
+    stateDir,
     logger: ctx.logger,
     strategy: options.strategy,
     durability: options.durability,
@@ -52,17 +62,23 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     history: options.history,
     bundler: ctx.bundler,
     allowDangerousOutDir: options.allowDangerousOutDir,
-    ...(options.publishOrder ? { publishOrder: options.publishOrder } : {}),
+    publishOrder: options.publishOrder,
   })
   const files = new Set<string>()
+  const sizes = startSizeCapture(options.sizes, { root: ctx.root, warn: ctx.logger.warn })
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
     try {
-      report.alerts = await observe(report, options, ctx)
-      if (options.failOnAlert && report.alerts.length > 0 && report.error === undefined) {
+      const alerts = (report.alerts = await observer.observe(report, { root: ctx.root, stateDir, logger: ctx.logger }))
+      if (options.failOnAlert && alerts.length > 0 && report.error === undefined) {
         // The output stays committed; the adapters fail the build on any `report.error`.
-        report.error = new EmitOptimizerError('EO_ALERT', `${report.alerts.length === 1 ? 'an alert' : `${report.alerts.length} alerts`} fired with failOnAlert set: ${report.alerts.map((alert) => alert.message).join('; ')} (outDir: ${outDir}). The output was committed; raise the threshold in \`alerts\` or fix the cause.`)
+        const fired = `${alerts.length === 1 ? 'an alert' : `${alerts.length} alerts`} fired ` +
+          `with failOnAlert set: ${alerts.map((alert) => alert.message).join('; ')}`
+        report.error = new EmitOptimizerError(
+          'EO_ALERT',
+          `${fired} (outDir: ${outDir}). The output was committed; raise the threshold in \`alerts\` or fix the cause.`,
+        )
       }
     } catch (error) {
       // Only a required Pushgateway push throws (EO_PUSH_FAILED).
@@ -73,7 +89,14 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
     await options.onReport?.(report)
     return report
   }
-  const base = (): Omit<BuildReport, 'status'> => ({ bundler: ctx.bundler, outDir, startedAt, durationMs: performance.now() - started, captured: files.size, txId: tx.id })
+  const base = (): Omit<BuildReport, 'status'> => ({
+    bundler: ctx.bundler,
+    outDir,
+    startedAt,
+    durationMs: performance.now() - started,
+    captured: files.size,
+    txId: tx.id,
+  })
 
   return {
     outDir,
@@ -81,17 +104,22 @@ export function startCapture(options: ResolvedOptions, ctx: CaptureContext): Out
       const rel = relative(file)
       tx.write(rel, contents, mode === undefined ? {} : { mode })
       files.add(rel)
+      sizes.write(rel, contents)
     },
     has: (file) => files.has(relative(file)),
     delete(file) {
       const rel = relative(file)
       tx.delete(rel)
       files.delete(rel)
+      sizes.delete(rel)
     },
     async commit() {
       try {
+        sizes.begin({ outDir, stateDir: options.stateDir })
         const result = await tx.commit()
-        return await finish({ ...base(), status: 'committed', result })
+        // Part of the build's time: the report is complete when the build returns.
+        const measured = await sizes.measure(result)
+        return await finish({ ...base(), status: 'committed', result, ...(measured.sizes ? { sizes: measured.sizes } : {}), alerts: measured.alerts })
       } catch (error) {
         // The engine restores the previous output before failing, unless that failed too, in
         // which case it keeps the journal for `recover` and says so on the error.

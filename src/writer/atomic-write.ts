@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { errnoCode } from '../errors.js'
-import type { Durability, Logger } from '../core/options.js'
+import type { Durability, Logger } from '../core/transaction-options.js'
 
 /**
  * Temp files are `.<name>.<random>.eo-tmp` next to their target: the same directory keeps the
@@ -62,7 +62,8 @@ export interface TempFile {
 }
 
 function writeAll(fd: number, data: Uint8Array, position?: number): void {
-  for (let offset = 0; offset < data.byteLength; ) offset += fs.writeSync(fd, data, offset, data.byteLength - offset, position === undefined ? null : position + offset)
+  for (let offset = 0; offset < data.byteLength;)
+    offset += fs.writeSync(fd, data, offset, data.byteLength - offset, position === undefined ? null : position + offset)
 }
 
 function fsyncDir(dir: string): void {
@@ -128,7 +129,8 @@ export function writeAtomicSync(abs: string, data: Uint8Array, options: AtomicWr
   try {
     temp = openTempSync(abs, modeFor(options))
   } catch (error) {
-    if (options.existing?.isFile() && canFallBack(error, options)) return writeInPlace(abs, options, errnoCode(error)!, 'no temp file can be created next to it', (fd) => writeAll(fd, data, 0), data.byteLength)
+    if (options.existing?.isFile() && canFallBack(error, options))
+      return writeInPlace(abs, options, errnoCode(error)!, 'no temp file can be created next to it', (fd) => writeAll(fd, data, 0), data.byteLength)
     throw error
   }
   try {
@@ -200,7 +202,8 @@ function copyInto(to: number, from: number, size: number): void {
 /** The documented fallback: rewrite the existing file through its own inode (mode, owner and hard links stay). */
 function writeInPlace(abs: string, options: AtomicWriteOptions, code: string, why: string, fill: (fd: number) => void, size: number): Published {
   options.logger.warn(
-    `[emit-optimizer] cannot replace "${options.display}" atomically (${code}: ${why}); wrote it in place instead, so a reader may briefly see partial content. ` +
+    `[emit-optimizer] cannot replace "${options.display}" atomically (${code}: ${why}); ` +
+      `wrote it in place instead, so a reader may briefly see partial content. ` +
       'Make its directory writable by this user, or pass atomicFallback: false to fail instead.',
   )
   const fd = fs.openSync(abs, 'r+')

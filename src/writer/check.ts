@@ -3,12 +3,17 @@ import { once } from 'node:events'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Change } from './files.js'
 
 /** `1` turns every writer created without an explicit `check` option into check mode. */
 export const CHECK_ENV = 'EMIT_OPTIMIZER_CHECK'
 /** A file writers in check mode append their changes to (NDJSON), set by `emit-optimizer check`. */
 const CHECK_REPORT_ENV = 'EMIT_OPTIMIZER_CHECK_REPORT'
+
+/** A file that was (or in check mode would be) created, updated or deleted. */
+export interface Change {
+  path: string
+  status: 'created' | 'updated' | 'deleted'
+}
 
 /** A change some writer (of any process) would make. */
 export interface ReportedChange extends Change {

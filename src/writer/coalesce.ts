@@ -181,7 +181,10 @@ export class Coalescer<V, R> {
     }
     const delay = at - performance.now()
     // setImmediate, not a microtask: writes made in the same tick (a loop without awaits) merge.
-    this.timer = delay <= 0 ? { at, handle: setImmediate(() => this.tick()), immediate: true } : { at, handle: setTimeout(() => this.tick(), Math.ceil(delay)), immediate: false }
+    this.timer =
+      delay <= 0
+        ? { at, handle: setImmediate(() => this.tick()), immediate: true }
+        : { at, handle: setTimeout(() => this.tick(), Math.ceil(delay)), immediate: false }
   }
 
   private tick(): void {

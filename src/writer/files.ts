@@ -4,9 +4,9 @@ import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.j
 import { assertConfined, normalizeOutputPath } from '../core/guard.js'
 import { hashContents } from '../core/hash.js'
 import { writeAtomicSync, type Published } from './atomic-write.js'
-import { checkReporter } from './check.js'
+import { checkReporter, type Change } from './check.js'
 import { detectEol, normalizeText, type Eol } from './normalize.js'
-import type { ResolvedWriterOptions } from './options.js'
+import type { ResolvedWriterOptions } from './writer-options.js'
 
 /** `skipped`: not written, because `expect` failed with onConflict 'skip', or a transaction deleted the path after this write was queued. */
 export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'skipped'
@@ -33,12 +33,6 @@ export interface WriteFileOptions {
    * @default 'error'
    */
   onConflict?: 'error' | 'skip' | 'overwrite'
-}
-
-/** A file that was (or in check mode would be) created, updated or deleted. */
-export interface Change {
-  path: string
-  status: 'created' | 'updated' | 'deleted'
 }
 
 /** What this writer last wrote or verified at a path; `stat` identity proves the file is still that. */
@@ -151,7 +145,11 @@ export class WriterState {
     if (path.isAbsolute(input)) {
       const relative = path.relative(root, input)
       if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-        throw new EmitOptimizerError('EO_PATH_ESCAPE', `path is outside the writer's root: ${JSON.stringify(input)} (root: ${root}). Write inside root, or create the writer with a root that contains it.`, { path: input })
+        throw new EmitOptimizerError(
+          'EO_PATH_ESCAPE',
+          `path is outside the writer's root: ${JSON.stringify(input)} (root: ${root}). Write inside root, or create the writer with a root that contains it.`,
+          { path: input },
+        )
       }
       rel = relative.split(path.sep).join('/')
     }
@@ -188,7 +186,11 @@ export class WriterState {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw this.ioError(error, target)
     }
     if (stats?.isDirectory()) {
-      throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot write file "${target.rel}": a directory of that name exists (root: ${this.opts.root}). Remove it or write another path.`, { path: target.rel })
+      throw new EmitOptimizerError(
+        'EO_OUTDIR_INVALID',
+        `cannot write file "${target.rel}": a directory of that name exists (root: ${this.opts.root}). Remove it or write another path.`,
+        { path: target.rel },
+      )
     }
     const record = this.opts.compare === 'cache-first' && stats?.isFile() ? this.records.get(target.rel) : undefined
     return new Current(target, stats, record && sameIdentity(record, stats!) ? record : undefined, (error) => {
@@ -211,15 +213,25 @@ export class WriterState {
   /** The bytes to write: string content formatted, then normalised (eol, final newline); bytes as given. */
   async prepare(target: Target, content: string | Uint8Array, current: Current): Promise<Buffer> {
     if (typeof content !== 'string') {
-      if (!(content instanceof Uint8Array)) throw new EmitOptimizerError('EO_INVALID_OPTION', `content of "${target.rel}" must be a string, Buffer or Uint8Array, got ${typeof content}.`, { path: target.rel })
+      if (!(content instanceof Uint8Array))
+        throw new EmitOptimizerError('EO_INVALID_OPTION', `content of "${target.rel}" must be a string, Buffer or Uint8Array, got ${typeof content}.`, {
+          path: target.rel,
+        })
       return Buffer.from(content.buffer, content.byteOffset, content.byteLength)
     }
     let text = content
     if (this.opts.format) {
       text = await this.opts.format(content, target.abs)
-      if (typeof text !== 'string') throw new EmitOptimizerError('EO_INVALID_OPTION', `the format hook returned ${typeof text} for "${target.rel}". It must return the formatted string.`, { path: target.rel })
+      if (typeof text !== 'string')
+        throw new EmitOptimizerError('EO_INVALID_OPTION', `the format hook returned ${typeof text} for "${target.rel}". It must return the formatted string.`, {
+          path: target.rel,
+        })
     }
-    const bytes = Buffer.from(this.opts.eol === 'keep' && this.opts.finalNewline === 'keep' ? text : normalizeText(text, this.opts, this.opts.eol === 'auto' ? current.eol() : undefined))
+    const bytes = Buffer.from(
+      this.opts.eol === 'keep' && this.opts.finalNewline === 'keep'
+        ? text
+        : normalizeText(text, this.opts, this.opts.eol === 'auto' ? current.eol() : undefined),
+    )
     if (this.opts.format) this.formatted.set(target.rel, { input: hashContents(Buffer.from(content)), output: hashContents(bytes) })
     return bytes
   }
@@ -239,7 +251,8 @@ export class WriterState {
     if (onConflict === 'overwrite') return { status, path: rel, conflict: true }
     throw new EmitOptimizerError(
       'EO_CONFLICT',
-      `"${rel}" changed since it was read (${describe(options.expect, current)}; root: ${this.opts.root}). Read it again and redo the change, or pass onConflict: 'skip' or 'overwrite'.`,
+      `"${rel}" changed since it was read (${describe(options.expect, current)}; root: ${this.opts.root}). ` +
+        `Read it again and redo the change, or pass onConflict: 'skip' or 'overwrite'.`,
       { path: rel },
     )
   }
@@ -260,7 +273,14 @@ export class WriterState {
     if (!this.opts.check) {
       let published: Published
       try {
-        published = writeAtomicSync(current.target.abs, bytes, { existing: current.stats, mode, durability: this.opts.durability, fallback: this.opts.atomicFallback, logger: this.opts.logger, display: current.target.rel })
+        published = writeAtomicSync(current.target.abs, bytes, {
+          existing: current.stats,
+          mode,
+          durability: this.opts.durability,
+          fallback: this.opts.atomicFallback,
+          logger: this.opts.logger,
+          display: current.target.rel,
+        })
       } catch (error) {
         throw this.ioError(error, current.target)
       }
@@ -271,7 +291,14 @@ export class WriterState {
   }
 
   remember(target: Target, stats: fs.Stats, hash: string, bytes: Uint8Array | undefined): void {
-    this.records.set(target.rel, { hash, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, eol: bytes === undefined ? undefined : detectEol(bytes) })
+    this.records.set(target.rel, {
+      hash,
+      size: stats.size,
+      mtimeMs: stats.mtimeMs,
+      ctimeMs: stats.ctimeMs,
+      ino: stats.ino,
+      eol: bytes === undefined ? undefined : detectEol(bytes),
+    })
     this.deleted.delete(target.rel)
   }
 

@@ -1,4 +1,4 @@
-import type { ResolvedWriterOptions } from './options.js'
+import type { ResolvedWriterOptions } from './writer-options.js'
 
 export type Eol = '\n' | '\r\n'
 

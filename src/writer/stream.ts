@@ -101,7 +101,14 @@ export class WriterStream extends Writable {
       }
       if (!this.settled) {
         this.settled = true
-        this.rejectResult(error ?? new EmitOptimizerError('EO_ABORTED', `the stream for "${this.path}" was destroyed before it ended (root: ${this.state.opts.root}); nothing was published.`, { path: this.path }))
+        this.rejectResult(
+          error ??
+            new EmitOptimizerError(
+              'EO_ABORTED',
+              `the stream for "${this.path}" was destroyed before it ended (root: ${this.state.opts.root}); nothing was published.`,
+              { path: this.path },
+            ),
+        )
       }
       callback(error)
     }
@@ -114,7 +121,11 @@ export class WriterStream extends Writable {
     const lease = await this.coalescer.acquire([this.target.rel])
     try {
       const current = this.state.inspect(this.target)
-      const same = current.isFile && current.stats!.size === this.size && (this.options.mode === undefined || (current.stats!.mode & 0o7777) === this.options.mode) && (await currentHash(current)) === hash
+      const same =
+        current.isFile &&
+        current.stats!.size === this.size &&
+        (this.options.mode === undefined || (current.stats!.mode & 0o7777) === this.options.mode) &&
+        (await currentHash(current)) === hash
       const result = this.state.decide(current, same, this.options)
       if (result.status === 'unchanged') {
         this.state.remember(this.target, current.stats!, hash, undefined)
@@ -123,7 +134,14 @@ export class WriterStream extends Writable {
         if (this.temp) {
           const temp = this.temp
           this.temp = undefined
-          const published = publishTempSync(temp, this.target.abs, { existing: current.stats, mode: this.options.mode, durability: this.state.opts.durability, fallback: this.state.opts.atomicFallback, logger: this.state.opts.logger, display: this.target.rel })
+          const published = publishTempSync(temp, this.target.abs, {
+            existing: current.stats,
+            mode: this.options.mode,
+            durability: this.state.opts.durability,
+            fallback: this.state.opts.atomicFallback,
+            logger: this.state.opts.logger,
+            display: this.target.rel,
+          })
           if (published.ours) this.state.remember(this.target, published.stats, hash, undefined)
           else this.state.records.delete(this.target.rel)
         }

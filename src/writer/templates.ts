@@ -45,6 +45,7 @@ export function dedent(input: string | TemplateStringsArray, ...values: Interpol
   const margin = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => indentOf(line).length))
   const body = lines.map((line) => (line.trim() === '' ? '' : line.slice(Number.isFinite(margin) ? margin : 0)))
   return body
+    // eslint-disable-next-line no-control-regex -- NUL marks a placeholder: no template text can contain it
     .map((line) => line.replace(/\u0000(\d+)\u0000/g, (_, i: string) => indent(stringify(values[Number(i)]), indentOf(line), { first: false })))
     .join('\n')
 }
@@ -132,7 +133,14 @@ function templateError(message: string, source: string, at: number, key: string,
 function parsePath(text: string, source: string, at: number, key: string): Path {
   if (text === '.' || text === 'this') return { kind: 'this' }
   if (text === '@index' || text === '@first' || text === '@last') return { kind: 'meta', name: text }
-  if (!/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/.test(text)) throw templateError(`invalid value name ${JSON.stringify(text)}`, source, at, key, 'Use a name or a dotted path such as route.path, ".", @index, @first or @last.')
+  if (!/^[A-Za-z_$][\w$-]*(\.[\w$-]+)*$/.test(text))
+    throw templateError(
+      `invalid value name ${JSON.stringify(text)}`,
+      source,
+      at,
+      key,
+      'Use a name or a dotted path such as route.path, ".", @index, @first or @last.',
+    )
   return { kind: 'key', keys: text.split('.') }
 }
 
@@ -172,24 +180,41 @@ function parse(source: string, key: string): Node[] {
     if (body.startsWith('!')) continue
     if (isValue) {
       const [expr, filter, ...rest] = body.split('|').map((part) => part.trim())
-      if (rest.length > 0 || (filter !== undefined && filter !== 'json')) throw templateError(`unknown filter in {{ ${body} }}`, source, at, key, 'The only filter is "json", e.g. {{ name | json }}.')
-      target().push({ kind: 'value', path: parsePath(expr!, source, at, key), source: expr!, json: filter === 'json', indent: /^[ \t]*$/.test(leading) ? leading : '', at })
+      if (rest.length > 0 || (filter !== undefined && filter !== 'json'))
+        throw templateError(`unknown filter in {{ ${body} }}`, source, at, key, 'The only filter is "json", e.g. {{ name | json }}.')
+      target().push({
+        kind: 'value',
+        path: parsePath(expr!, source, at, key),
+        source: expr!,
+        json: filter === 'json',
+        indent: /^[ \t]*$/.test(leading) ? leading : '',
+        at,
+      })
       continue
     }
     const [tag, arg, ...extra] = body.split(/\s+/)
     if (tag === '#if' || tag === '#unless' || tag === '#each') {
       if (arg === undefined || extra.length > 0) throw templateError(`{{${tag}}} takes exactly one value`, source, at, key, `Write it as {{${tag} name}}.`)
       const path = parsePath(arg, source, at, key)
-      const node: Extract<Node, { kind: 'if' | 'each' }> = tag === '#each' ? { kind: 'each', path, source: arg, body: [], at } : { kind: 'if', path, negate: tag === '#unless', then: [], else: [] }
+      const node: Extract<Node, { kind: 'if' | 'each' }> =
+        tag === '#each' ? { kind: 'each', path, source: arg, body: [], at } : { kind: 'if', path, negate: tag === '#unless', then: [], else: [] }
       target().push(node)
       stack.push({ node, name: tag.slice(1), at, target: node.kind === 'each' ? node.body : node.then })
     } else if (tag === 'else') {
       const open = stack[stack.length - 1]
-      if (open?.node.kind !== 'if' || open.target === open.node.else) throw templateError('{{else}} outside {{#if}} or {{#unless}}', source, at, key, 'Move it inside an if block, once.')
+      if (open?.node.kind !== 'if' || open.target === open.node.else)
+        throw templateError('{{else}} outside {{#if}} or {{#unless}}', source, at, key, 'Move it inside an if block, once.')
       open.target = open.node.else
     } else if (tag === '/if' || tag === '/unless' || tag === '/each') {
       const open = stack.pop()
-      if (open?.name !== tag.slice(1)) throw templateError(`{{${tag}}} does not close ${open ? `{{#${open.name}}}` : 'any block'}`, source, at, key, 'Check that every block is closed in order.')
+      if (open?.name !== tag.slice(1))
+        throw templateError(
+          `{{${tag}}} does not close ${open ? `{{#${open.name}}}` : 'any block'}`,
+          source,
+          at,
+          key,
+          'Check that every block is closed in order.',
+        )
     } else {
       throw templateError(`unknown tag {{${body}}}`, source, at, key, 'Use {{#each}}, {{#if}}, {{#unless}}, {{else}} or a value.')
     }
@@ -244,7 +269,14 @@ function evaluate(nodes: Node[], scopes: Scope[], source: string, key: string): 
     else if (node.kind === 'if') out += evaluate(truthy(lookup(node.path, scopes)) !== node.negate ? node.then : node.else, scopes, source, key)
     else if (node.kind === 'each') {
       const items = lookup(node.path, scopes)
-      if (!Array.isArray(items)) throw templateError(`{{#each ${node.source}}} needs an array, got ${items === null ? 'null' : typeof items}`, source, node.at, key, 'Pass an array in data.')
+      if (!Array.isArray(items))
+        throw templateError(
+          `{{#each ${node.source}}} needs an array, got ${items === null ? 'null' : typeof items}`,
+          source,
+          node.at,
+          key,
+          'Pass an array in data.',
+        )
       for (let index = 0; index < items.length; index++) {
         // One scope stack per render call: pushed and popped, not copied per item.
         scopes.push({ value: items[index], index, count: items.length })
@@ -262,7 +294,13 @@ function evaluate(nodes: Node[], scopes: Scope[], source: string, key: string): 
       } else if (value === null || value === undefined) {
         throw templateError(`missing value "${node.source}"`, source, node.at, key, 'Pass it in data, or guard it with {{#if}}.')
       } else {
-        throw templateError(`"${node.source}" is ${Array.isArray(value) ? 'an array' : 'an object'}`, source, node.at, key, 'Loop over it with {{#each}}, or print it with {{ value | json }}.')
+        throw templateError(
+          `"${node.source}" is ${Array.isArray(value) ? 'an array' : 'an object'}`,
+          source,
+          node.at,
+          key,
+          'Loop over it with {{#each}}, or print it with {{ value | json }}.',
+        )
       }
       out += node.indent && text.includes('\n') ? indent(text, node.indent, { first: false }) : text
     }

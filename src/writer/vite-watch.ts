@@ -33,7 +33,14 @@ export function ignoreOwnWrites(writer: Writer): (file: string) => boolean {
         return writer.deletedByWriter(abs)
       }
       const record = writer.recorded(abs)
-      return record !== undefined && stats.isFile() && record.size === stats.size && record.mtimeMs === stats.mtimeMs && record.ctimeMs === stats.ctimeMs && record.ino === stats.ino
+      return (
+        record !== undefined &&
+        stats.isFile() &&
+        record.size === stats.size &&
+        record.mtimeMs === stats.mtimeMs &&
+        record.ctimeMs === stats.ctimeMs &&
+        record.ino === stats.ino
+      )
     } catch {
       // A name the writer would refuse (e.g. a control character) is never one it wrote.
       return false

@@ -4,11 +4,12 @@ import { hashContents } from '../core/hash.js'
 import type { Edit } from '../core/transaction.js'
 import { Coalescer } from './coalesce.js'
 import { applyEdits, type EditResult } from './edit.js'
-import { WriterState, type Change, type FileRecord, type QueuedWrite, type WriteFileOptions, type WriteResult } from './files.js'
-import { resolveWriterOptions, type WriterOptions } from './options.js'
+import { WriterState, type FileRecord, type QueuedWrite, type WriteFileOptions, type WriteResult } from './files.js'
+import type { Change } from './check.js'
+import { resolveWriterOptions, type WriterOptions } from './writer-options.js'
 import { WriterStream } from './stream.js'
 import { compileTemplate } from './templates.js'
-import { runTransaction, type TransactionResult, type TransactionRunOptions, type WriterTransaction } from './transaction.js'
+import { runTransaction, type TransactionResult, type TransactionRunOptions, type WriterTransaction } from './writer-transaction.js'
 
 export interface ReadResult {
   content: Buffer
@@ -72,7 +73,11 @@ export interface Writer {
  */
 export function createWriter(options: WriterOptions = {}): Writer {
   const state = new WriterState(resolveWriterOptions(options))
-  const coalescer = new Coalescer<QueuedWrite, WriteResult>((_key, job) => writeNow(job), (result) => result.status === 'created' || result.status === 'updated', state.opts)
+  const coalescer = new Coalescer<QueuedWrite, WriteResult>(
+    (_key, job) => writeNow(job),
+    (result) => result.status === 'created' || result.status === 'updated',
+    state.opts,
+  )
   // Transactions run one at a time: each holds the writer lock and leases on its paths.
   let transactions: Promise<unknown> = Promise.resolve()
 
@@ -112,7 +117,8 @@ export function createWriter(options: WriterOptions = {}): Writer {
       try {
         // fstat and read on one descriptor: the stats describe exactly the bytes returned.
         const stats = fs.fstatSync(fd)
-        if (!stats.isFile()) throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot read "${target.rel}": not a regular file (root: ${state.opts.root}).`, { path: target.rel })
+        if (!stats.isFile())
+          throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot read "${target.rel}": not a regular file (root: ${state.opts.root}).`, { path: target.rel })
         const content = fs.readFileSync(fd)
         const hash = hashContents(content)
         // Recorded only if the path still names the file that was read.
@@ -139,7 +145,10 @@ export function createWriter(options: WriterOptions = {}): Writer {
         let original: string
         if (queued) original = (await state.prepare(target, queued.content, current)).toString('utf8')
         else if (current.isFile) original = current.bytes().toString('utf8')
-        else throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${target.rel}": the file does not exist (root: ${state.opts.root}). Write it first.`, { path: target.rel })
+        else
+          throw new EmitOptimizerError('EO_EDIT_FAILED', `cannot edit "${target.rel}": the file does not exist (root: ${state.opts.root}). Write it first.`, {
+            path: target.rel,
+          })
         result = applyEdits(target.rel, original, Array.isArray(edits) ? edits : [edits])
         const written = state.apply(current, Buffer.from(result.code), writeOptions)
         lease.take(target.rel, seq)

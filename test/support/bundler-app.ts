@@ -1,23 +1,32 @@
 /**
- * Helpers for the real-bundler adapter tests: temp copies of a fixture app, a report queue fed by
- * the plugin's `onReport`, and per-file stat snapshots (mtime + inode) to prove files untouched.
+ * Helpers for the real-bundler tests: temp copies of a fixture app, a report queue fed by the
+ * plugin's `onReport`, per-file stamps (mtime + inode) to prove files untouched, and the lists a
+ * report gives of written and deleted files.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { BuildReport } from '../../src/plugin/report.js'
+import type { BuildReport } from '../../src/observe/types.js'
 
-/** A fresh copy of `test/fixtures/<name>` in a temp dir (so tests can run in parallel). */
-export function tempApp(name: string): string {
+const fixtures = path.join(import.meta.dirname, '..', 'fixtures')
+
+/** A fresh copy of `test/fixtures/<name>` in a temp dir (modes kept, so tests can run in parallel); listed in `made` for `cleanup`. */
+export function tempApp(name: string, made: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `eo-${name}-`))
-  fs.cpSync(path.join(import.meta.dirname, '..', 'fixtures', name), dir, { recursive: true })
+  fs.cpSync(path.join(fixtures, name), dir, { recursive: true })
+  made.push(dir)
   return dir
+}
+
+export function cleanup(made: string[]): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 }
 
 export interface ReportQueue {
   onReport(report: BuildReport): void
-  /** The next report not yet taken; fails after `timeoutMs`. */
+  /** The next report not yet taken, in order; fails after `timeoutMs`. */
   next(timeoutMs?: number): Promise<BuildReport>
+  /** Every report so far, taken or not. */
   readonly all: BuildReport[]
 }
 
@@ -49,14 +58,19 @@ export function reportQueue(): ReportQueue {
   }
 }
 
-/** path → "mtimeMs:ino" for every file under dir. */
+/** path (POSIX) → `mtimeNs:ino` for every non-directory entry under dir (links not followed). */
 export function fileStamps(dir: string): Map<string, string> {
   const out = new Map<string, string>()
-  for (const rel of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const stats = fs.lstatSync(path.join(dir, rel))
-    if (stats.isFile()) out.set(rel.split(path.sep).join('/'), `${stats.mtimeMs}:${stats.ino}`)
+  for (const rel of (fs.readdirSync(dir, { recursive: true }) as string[]).sort()) {
+    const stats = fs.lstatSync(path.join(dir, rel), { bigint: true })
+    if (!stats.isDirectory()) out.set(rel.split(path.sep).join('/'), `${stats.mtimeNs}:${stats.ino}`)
   }
   return out
+}
+
+/** Sibling entries of outDir that look like our staging dirs (must not survive a build). */
+export function stagingLeftovers(outDir: string): string[] {
+  return fs.readdirSync(path.dirname(outDir)).filter((name) => name.includes('.eo-staging-'))
 }
 
 /** The files a committed report wrote. */

@@ -4,6 +4,7 @@
  * chosen point. Everything waits on events (output, exit), bounded by a timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -90,6 +91,18 @@ export function startChild(fixture: string, args: string[], options: { nodeArgs?
       return JSON.parse(line.slice('RESULT '.length)) as T
     },
   }
+}
+
+/** Kills plain child processes still running (after a failed test), and waits for their exit. */
+export async function killProcesses(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL')
+        await once(child, 'exit')
+      }
+    }),
+  )
 }
 
 /** Kills children still running (after a failed test), and waits for their exit. */

@@ -1,5 +1,5 @@
 /**
- * The files of the concurrent-writer test (test/concurrency.test.ts and
+ * The files of the concurrent-writer test (test/resilience/concurrency.test.ts and
  * test/fixtures/concurrency-writer.mts): deterministic per writer, so the parent knows every
  * content without asking the children. Own files spread over directories every writer creates
  * (mkdir races); shared paths get each writer's own content of a different size (1–64 KiB), so

@@ -4,8 +4,9 @@
  * build) and B (the next one): B changes ~30 % of A's files, deletes ~10 % (emptying one
  * directory), adds ~10 % (some in directories A does not have) and changes one file's mode.
  */
-import { createTransaction, type CommitResult } from '../../src/core/transaction.js'
-import type { TransactionOptions } from '../../src/core/options.js'
+import type { CommitResult } from '../../src/core/transaction.js'
+import { createTransaction } from '../../src/history/engine.js'
+import type { TransactionOptions } from '../../src/core/transaction-options.js'
 import { seeded, type Rng } from './seeded.js'
 
 export interface OutputFile {

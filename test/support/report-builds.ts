@@ -3,13 +3,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { startCapture } from '../../src/plugin/capture.js'
-import { resolveOptions, type Options, type ResolvedOptions } from '../../src/plugin/options.js'
-import type { BuildReport } from '../../src/plugin/report.js'
+import { createPluginInstance, type PluginInstance } from '../../src/plugin/instance.js'
+import type { Options, ResolvedOptions } from '../../src/plugin/plugin-options.js'
+import type { BuildReport } from '../../src/observe/types.js'
 
 export interface Project {
   root: string
   outDir: string
   options: ResolvedOptions
+  instance: PluginInstance
   warnings: string[]
   infos: string[]
   /** Commits `files` (path → content) as one build. */
@@ -23,12 +25,12 @@ export function project(options: Options = {}): Project {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'eo-report-'))
   fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'report-app' }))
   const outDir = path.join(root, 'dist')
-  const resolved = resolveOptions({ summary: true, ...options })
+  const instance = createPluginInstance({ summary: true, ...options })
   const warnings: string[] = []
   const infos: string[] = []
   const logger = { info: (m: string) => infos.push(m), warn: (m: string) => warnings.push(m) }
   const capture = (files: Record<string, string>, remove: string[] = []) => {
-    const c = startCapture(resolved, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
+    const c = startCapture(instance, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
     for (const [file, content] of Object.entries(files)) c.write(file, content)
     for (const file of remove) c.delete(file)
     return c
@@ -36,7 +38,8 @@ export function project(options: Options = {}): Project {
   return {
     root,
     outDir,
-    options: resolved,
+    options: instance.options,
+    instance,
     warnings,
     infos,
     build: (files, remove) => capture(files, remove).commit(),

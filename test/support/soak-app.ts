@@ -1,5 +1,5 @@
 /**
- * The app of the watch-mode soak (test/soak.test.ts, test/fixtures/soak-watch.mts): an entry
+ * The app of the watch-mode soak (test/resilience/soak.test.ts, test/fixtures/soak-watch.mts): an entry
  * with a registry of dynamically imported modules (one chunk each), two libraries they share,
  * and seeded random edits that each touch one source file: change a module (its chunk and the
  * entry are rewritten, the old chunk deleted), rewrite one with the same bytes (nothing

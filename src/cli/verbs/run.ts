@@ -1,14 +1,16 @@
 import { OUT_FLAG, UsageError } from '../args.js'
 import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, type Verb } from '../verb.js'
-import { OUT_ENV, OUT_PLACEHOLDER, runCommand } from '../../pipeline/run-command.js'
-import { describeError } from '../../plugin/capture.js'
+import { describeRunError, OUT_ENV, OUT_PLACEHOLDER, runCommand } from '../../pipeline/run-command.js'
 
 export const runVerb: Verb = {
   name: 'run',
   summary: 'run any build command (tsc, Eleventy, Hugo, a script) as one transaction on outDir',
   flags: {
     out: OUT_FLAG,
-    'in-place': { type: 'boolean', description: 'the command writes outDir itself (it cannot be pointed elsewhere); the previous output is kept aside meanwhile' },
+    'in-place': {
+      type: 'boolean',
+      description: 'the command writes outDir itself (it cannot be pointed elsewhere); the previous output is kept aside meanwhile',
+    },
     fresh: { type: 'boolean', description: 'give the command an empty directory instead of a copy of the current output' },
     'stage-env': { type: 'string', value: '<VAR>', description: `also set this environment variable to the directory to write (${OUT_ENV} is always set)` },
     'lock-timeout': LOCK_TIMEOUT_FLAG,
@@ -46,8 +48,19 @@ export const runVerb: Verb = {
       stdout: json ? process.stderr : 'inherit',
     })
     const { report } = result
-    if (json) printJson(ctx.io, { mode: result.mode, command: result.command, exitCode: result.exitCode, exit: { code: result.exit.exitCode, signal: result.exit.signal, interrupted: result.exit.interrupted }, status: report.status, outDir: report.outDir, txId: report.txId, stats: report.result?.stats, error: report.error === undefined ? undefined : describeError(report.error) })
-    else if (report.error !== undefined) ctx.io.err(`error ${describeError(report.error).replace('[emit-optimizer] ', '')}`)
+    if (json) {
+      printJson(ctx.io, {
+        mode: result.mode,
+        command: result.command,
+        exitCode: result.exitCode,
+        exit: { code: result.exit.exitCode, signal: result.exit.signal, interrupted: result.exit.interrupted },
+        status: report.status,
+        outDir: report.outDir,
+        txId: report.txId,
+        stats: report.result?.stats,
+        error: report.error === undefined ? undefined : describeRunError(report.error),
+      })
+    } else if (report.error !== undefined) ctx.io.err(`error ${describeRunError(report.error).replace('[emit-optimizer] ', '')}`)
     return result.exitCode
   },
 }

@@ -24,7 +24,13 @@ export const incremental: PublishStrategy = {
     const newDirs = parentDirs(plan.writes.map((w) => w.path))
     for (const dir of newDirs) await ctx.fs.mkdir(path.join(txDir, 's', dir), { recursive: false })
     const written = new Map<string, WrittenFile>()
-    const ops: JournalOp[] = plan.writes.map((write, i) => ({ op: 'put', path: write.path, group: write.group, stage: `s/${write.path}`, backup: write.existing ? `b/${i}` : null }))
+    const ops: JournalOp[] = plan.writes.map((write, i) => ({
+      op: 'put',
+      path: write.path,
+      group: write.group,
+      stage: `s/${write.path}`,
+      backup: write.existing ? `b/${i}` : null,
+    }))
     await ctx.queue.each(plan.writes, async (write) => {
       written.set(write.path, await stageFile(ctx, path.join(txDir, 's', write.path), write))
     })

@@ -1,4 +1,4 @@
-import type { Strategy } from '../options.js'
+import type { Strategy } from '../transaction-options.js'
 import { incremental } from './incremental.js'
 import type { PublishStrategy } from './shared.js'
 import { swap } from './swap.js'

@@ -22,7 +22,11 @@ export async function currentSymlinkTarget(ctx: EngineContext): Promise<{ dir: s
   const linkText = await ctx.fs.readlink(ctx.outDir)
   const dir = path.resolve(path.dirname(ctx.outDir), linkText)
   if (path.dirname(dir) !== ctx.paths.builds) {
-    throw new EmitOptimizerError('EO_OUTDIR_INVALID', `outDir is a symlink to "${dir}", which is not a build of this project (outDir: ${ctx.outDir}). Remove the link, or use the strategy it was made for.`, { path: ctx.outDir })
+    throw new EmitOptimizerError(
+      'EO_OUTDIR_INVALID',
+      `outDir is a symlink to "${dir}", which is not a build of this project (outDir: ${ctx.outDir}). Remove the link, or use the strategy it was made for.`,
+      { path: ctx.outDir },
+    )
   }
   return { dir, linkText }
 }
@@ -96,5 +100,8 @@ export async function removeUnreferencedBuilds(ctx: EngineContext, keep: Array<s
     throw error
   }
   const kept = new Set(keep.filter((dir): dir is string => dir !== undefined))
-  await ctx.queue.each(names.map((name) => path.join(ctx.paths.builds, name)).filter((dir) => !kept.has(dir)), (dir) => ctx.fs.rm(dir, { recursive: true, force: true }))
+  await ctx.queue.each(
+    names.map((name) => path.join(ctx.paths.builds, name)).filter((dir) => !kept.has(dir)),
+    (dir) => ctx.fs.rm(dir, { recursive: true, force: true }),
+  )
 }

@@ -1,0 +1,17 @@
+// Lint for correctness (typescript-eslint's recommended rules), not formatting; plus one line-length
+// limit on the library code. `npm run lint`, run in CI.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/', 'examples/', 'test/fixtures/', 'test-results/'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  // `const { a: _a, ...rest } = x` drops a field on purpose.
+  { rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] } },
+  {
+    files: ['src/**/*.ts', 'plugins/**/*.ts'],
+    // Templates of HTML, CSS and Markdown output may be as long as the line they render.
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true, ignoreTemplateLiterals: true }] },
+  },
+)
