@@ -205,6 +205,8 @@ export function listLitter(root: string): string[] {
       if (name === 'manifest.json') continue
       // The plugin's build reports (src/report/): kept on purpose; their temp files are caught below.
       if (name === 'reports' && fs.lstatSync(abs).isDirectory()) continue
+      // The size store of the size report (src/observe/size): kept on purpose, like reports/.
+      if (name === 'sizes' && fs.lstatSync(abs).isDirectory()) continue
       if (name === 'history' && fs.lstatSync(abs).isDirectory()) {
         for (const entry of historyLitter(abs)) litter.add(rel(entry))
         continue
