@@ -3,7 +3,7 @@
  * folders, and no import from a lower layer into a higher one. Type-only imports count too.
  *
  *   errors ← core ← history ← observe ← plugin ← adapters ← frameworks ← plugins/ entries, cli/, src/index.ts
- *   writer sits on core (errors, core only); cli/ and src/index.ts use it.
+ *   pipeline/ (emit-optimizer run) sits beside frameworks/; writer sits on core (errors, core only); cli/ and src/index.ts use them.
  */
 const layer = (name, mayImport) => ({
   name: `layer-${name}`,
@@ -43,8 +43,9 @@ module.exports = {
     layer('plugin', ['errors.ts', 'core', 'history', 'observe']),
     layer('adapters', ['errors.ts', 'core', 'history', 'observe', 'plugin']),
     layer('frameworks', ['errors.ts', 'core', 'history', 'observe', 'plugin', 'adapters']),
+    layer('pipeline', ['errors.ts', 'core', 'history', 'observe', 'plugin', 'adapters']),
     layer('writer', ['errors.ts', 'core']),
-    layer('cli', ['errors.ts', 'core', 'history', 'observe', 'writer']),
+    layer('cli', ['errors.ts', 'core', 'history', 'observe', 'plugin', 'pipeline', 'writer']),
     {
       name: 'entries-on-top',
       comment: 'Nothing imports the public entries (plugins/, src/index.ts) or the CLI.',

@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup'
 
 const bundlers = ['vite', 'rollup', 'rolldown', 'webpack', 'rspack', 'esbuild'] as const
-const plugins = Object.fromEntries(bundlers.map((name) => [name, `plugins/${name}.ts`]))
+// Framework entries (src/frameworks/): each builds a whole framework run as one transaction.
+const frameworks = ['rsbuild', 'vitepress', 'sveltekit', 'astro', 'nuxt'] as const
+const plugins = Object.fromEntries([...bundlers, ...frameworks].map((name) => [name, `plugins/${name}.ts`]))
 
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts', ...plugins },
@@ -10,7 +12,7 @@ export default defineConfig({
   platform: 'node',
   dts: { entry: { index: 'src/index.ts', ...plugins } },
   // Bundlers are the user's: never bundle them into ours.
-  external: ['vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild'],
+  external: ['vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', '@rsbuild/core'],
   clean: true,
   sourcemap: true,
   splitting: true,

@@ -15,6 +15,8 @@ import { build, type Plugin } from 'vite'
 import { writeApp } from './bundler-builds.mjs'
 import { median, mergeResults, round2, settle } from './measure.mjs'
 import vitePlugin, { type BuildReport, type Options } from '../plugins/vite.js'
+import { measureSizes, prepareSizes } from '../src/observe/size/measure.js'
+import { resolveSizeOptions } from '../src/observe/size/options.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const work = path.join(here, '.work', 'sizes')
@@ -35,6 +37,26 @@ async function viteBuild(appDir: string, outDir: string, options: Options | unde
   const start = performance.now()
   await build({ configFile: false, root: appDir, logLevel: 'silent', build: { outDir, emptyOutDir: true, minify: false, sourcemap: false, reportCompressedSize, write: true }, plugins })
   return { ms: performance.now() - start, report }
+}
+
+/**
+ * The no-change size step alone, repeated in-process on the last round's output (prepare + measure,
+ * as the plugin runs them): less exposed to other load on the machine than whole builds.
+ */
+const alone: number[] = []
+async function sizeStepAlone(variantDir: string): Promise<void> {
+  const outDir = path.join(variantDir, 'dist')
+  const stateDir = path.join(variantDir, 'state')
+  const contents = new Map((fs.readdirSync(outDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(outDir, f)).isFile()).map((f) => [f.split(path.sep).join('/'), fs.readFileSync(path.join(outDir, f))]))
+  const options = resolveSizeOptions({})
+  if (!options) throw new Error('sizes are on by default')
+  for (let i = 0; i < 31; i++) {
+    const start = performance.now()
+    const prepared = await prepareSizes({ options, stateDir: Promise.resolve(stateDir), contents })
+    const measured = await measureSizes({ options, root: appDir, outDir, stateDir, contents, prepared })
+    if (measured?.summary.work.compressed !== 0) throw new Error('the repeated size step compressed files')
+    if (i > 0) alone.push(round2(performance.now() - start)!)
+  }
 }
 
 fs.rmSync(work, { recursive: true, force: true })
@@ -78,6 +100,7 @@ for (let r = 0; r < rounds + 1; r++) {
       if (measured) viteReport[`${scenario}${on ? '' : 'Off'}` as keyof typeof viteReport].push(round2(ms)!)
     }
   }
+  if (r === rounds) await sizeStepAlone(path.join(work, `r${r}`, 'sizes'))
   fs.rmSync(path.join(work, `r${r}`), { recursive: true, force: true })
 }
 fs.rmSync(work, { recursive: true, force: true })
@@ -111,6 +134,7 @@ const sizeReport = {
     pluginDifferenceSharePercent: pct(median(noop.pluginMs) - median(data.noop.off.pluginMs), median(data.noop.off.buildMs)),
     target: '< 1 %',
     pass: median(noop.sizeMs.map((ms, i) => ms + noop.overlappedMs[i]!)) / median(noop.buildMs) < 0.01,
+    sizeStepAloneMs: { min: Math.min(...alone), median: median(alone), runs: alone.length },
   },
   viteReportCompressedSize: {
     note: "Vite alone (no plugin): build.reportCompressedSize true (Vite's default) vs false",
@@ -125,5 +149,6 @@ const c = sizeReport.cold
 const n = sizeReport.noChange
 console.log(`cold build       ${c.buildMedianMs.toFixed(0)} ms (sizes off: ${c.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${c.compressedFiles} files: ${c.compressionWorkMedianMs.toFixed(1)} ms of work (${c.overlappedMedianMs.toFixed(1)} during the commit, ${c.afterCommitMedianMs.toFixed(1)} after) = ${c.compressionWorkSharePercent} % of the build; plugin ${c.pluginMedianMs.toFixed(0)} ms (sizes off: ${c.pluginWithoutSizesMedianMs.toFixed(0)} ms)`)
 console.log(`no-change build  ${n.buildMedianMs.toFixed(0)} ms (sizes off: ${n.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${n.compressedFiles} files · size step ${n.sizeWorkMedianMs.toFixed(2)} ms = ${n.sizeWorkSharePercent} % ${n.pass ? 'PASS' : 'MISS'} (< 1 %); plugin ${n.pluginMedianMs.toFixed(0)} ms (sizes off: ${n.pluginWithoutSizesMedianMs.toFixed(0)} ms): +${n.pluginDifferenceSharePercent} % of the build (report rendering included, noisy)`)
+console.log(`no-change size step alone (prepare + measure, in-process, ${n.sizeStepAloneMs.runs} runs): min ${n.sizeStepAloneMs.min.toFixed(2)} ms, median ${n.sizeStepAloneMs.median.toFixed(2)} ms = ${pct(n.sizeStepAloneMs.median, n.buildMedianMs)} % of the median no-change build`)
 console.log(`vite's own reportCompressedSize (default on) adds ${sizeReport.viteReportCompressedSize.coldAddsMs} ms cold and ${sizeReport.viteReportCompressedSize.noChangeAddsMs} ms on a no-change rebuild`)
 mergeResults(path.join(here, 'results.json'), { sizeReport })

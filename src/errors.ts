@@ -48,6 +48,8 @@ export type EmitOptimizerErrorCode =
   | 'EO_SERVE_FAILED'
   /** An alert fired and `failOnAlert` is set: the output is committed, the build fails. */
   | 'EO_ALERT'
+  /** The command of `emit-optimizer run` failed, could not start or was interrupted: nothing was published. */
+  | 'EO_COMMAND_FAILED'
 
 export interface EmitOptimizerErrorDetails {
   /** The file or directory the error is about. */

@@ -15,6 +15,7 @@ import path from 'node:path'
 import type { PartialMessage, PluginBuild } from 'esbuild'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
+import { ownedByRun } from '../core/bundler-staging.js'
 
 const PLUGIN_NAME = 'unplugin-emit-optimizer'
 
@@ -44,7 +45,8 @@ export function esbuildAdapter(build: PluginBuild, instance: PluginInstance): vo
   if (initial.write === false) return
   const root = initial.absWorkingDir ?? process.cwd()
   const outDir = initial.outdir ? path.resolve(root, initial.outdir) : initial.outfile ? path.dirname(path.resolve(root, initial.outfile)) : undefined
-  if (outDir === undefined) return
+  // Unknown output, or one whose transaction `emit-optimizer run` owns: esbuild writes it itself.
+  if (outDir === undefined || ownedByRun(outDir)) return
   initial.write = false
   const logger = loggerFor(instance.options, initial.logLevel)
   const umask = process.umask()

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rolldown'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
-import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
+import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
 /**
@@ -59,8 +59,8 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
   return {
     outputOptions(output: OutputOptions) {
       const real = output.dir ?? (output.file ? path.dirname(output.file) : 'dist')
-      if (isStagingDir(real)) return null
       const outDir = path.resolve(root, real)
+      if (ownedByRun(outDir)) return null
       const staging = stagingDirFor(outDir)
       targets.set(staging, { outDir, staging, bundlerCleans: output.cleanDir ?? false })
       sweepStaleStaging(outDir)

@@ -25,6 +25,7 @@ import fsp from 'node:fs/promises'
 import type { InputOptions, NormalizedOutputOptions, Plugin as RollupPlugin, RollupFsModule } from 'rollup'
 import { describeError, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
+import { ownedByRun } from '../core/bundler-staging.js'
 import { outputDirOf, RollupBuild } from './rollup-build.js'
 
 interface OutputTarget {
@@ -58,6 +59,9 @@ export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
         if (build?.pending) await build.fail(build.writeError ?? unfinished())
         build = undefined
         if (input.fs) return null
+        // Every declared output is in a transaction of `emit-optimizer run`: Rollup writes them itself.
+        const outputs = declaredOutputs(input).map(outputDirOf)
+        if (outputs.length > 0 && outputs.every((dir) => dir !== undefined && ownedByRun(dir))) return null
         if (!supportsFsOption(this.meta.rollupVersion)) {
           this.warn(`Rollup ${this.meta.rollupVersion} has no "fs" option (4.43+): output is written by Rollup, not transactionally.`)
           return null

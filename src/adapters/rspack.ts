@@ -1,6 +1,7 @@
 import type { Compiler } from '@rspack/core'
 import type { PluginInstance } from '../plugin/instance.js'
-import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks.js'
+import { multiCompilerRoute } from './multi-compiler.js'
+import { applyWebpackLike, infrastructureLogger, type WebpackLikeCompiler, type WebpackLikeSpec } from './webpack-like-hooks.js'
 
 /**
  * Rspack 2: capture through `compiler.outputFileSystem` (src/adapters/webpack-like.ts), like webpack.
@@ -13,11 +14,11 @@ import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks
  *
  * `output.clean` (Rspack empties output.path on the first emit) runs against the overlay: its
  * deletes are queued and happen at commit, so a failed build leaves the previous output whole.
- * A MultiCompiler applies the plugin per compiler: each commits its own output.path separately.
+ * In a MultiCompiler, compilers sharing (or nesting) an output.path commit together once all of
+ * them are done; the others commit on their own (src/adapters/multi-compiler.ts).
  */
 export function rspackAdapter(compiler: Compiler, instance: PluginInstance): void {
-  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, instance, {
-    bundler: 'rspack',
-    createError: (message) => new compiler.rspack.WebpackError(message),
-  })
+  const like = compiler as unknown as WebpackLikeCompiler
+  const spec: WebpackLikeSpec = { bundler: 'rspack', createError: (message) => new compiler.rspack.WebpackError(message) }
+  applyWebpackLike(like, instance, spec, multiCompilerRoute(like, instance, spec, infrastructureLogger(like)))
 }

@@ -2,8 +2,9 @@ import path from 'node:path'
 import type { Plugin as VitePlugin, ResolvedConfig } from 'vite'
 import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
-import { isStagingDir, stagingDirFor } from '../core/bundler-staging.js'
+import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
+import { frameworkWarning } from './vite-frameworks.js'
 
 /**
  * Vite 8 (Rolldown inside).
@@ -80,8 +81,8 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   let root = process.cwd()
 
   const redirect = (build: ResolvedConfig['build']): Target[] => {
-    if (!build.write || isStagingDir(build.outDir)) return []
     const outDir = path.resolve(root, build.outDir)
+    if (!build.write || ownedByRun(outDir)) return []
     // Vite's own rule (resolveEmptyOutDir): unset means "empty it when it is inside root".
     const bundlerCleans = build.emptyOutDir ?? !path.relative(root, outDir).startsWith('..')
     const targets: Target[] = []
@@ -135,6 +136,13 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
     configResolved(config) {
       root = config.root
       logger = viteLogger(config)
+      // A framework that reads its Vite output back or writes outDir after the bundle: stay out
+      // of its build entirely (no target, so no hook does anything) and name the entry to use.
+      const framework = frameworkWarning(config)
+      if (framework !== undefined) {
+        if (framework) logger.warn(framework)
+        return
+      }
       const top = redirect(config.build)
       // `config.build` is a copy of the built environment's options: redirect both.
       for (const [name, env] of Object.entries(config.environments)) {

@@ -1,8 +1,10 @@
 import path from 'node:path'
-import { describeError, startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
+import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import type { BundlerName } from '../observe/types.js'
+import { ownedByRun } from '../core/bundler-staging.js'
 import type { EmitOptimizerError } from '../errors.js'
+import type { BuildSink } from './output-group.js'
 import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
 
 /**
@@ -23,7 +25,9 @@ import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
  * asset named so (`../evil.txt`): each such path becomes an EO_PATH_ESCAPE compilation error,
  * whether the bundler wrote it (the overlay refused it) or skipped it as already on disk.
  *
- * Each compiler (also each compiler of a multi-compiler) commits its own output path on its own.
+ * A compiler commits its own output path on its own, unless `route` sends its builds elsewhere:
+ * the compilers of a MultiCompiler that share an output path, or an Rsbuild build, commit as one
+ * group (src/adapters/output-group.ts).
  */
 
 const NAME = 'unplugin-emit-optimizer'
@@ -61,6 +65,14 @@ export interface WebpackLikeCompiler {
   getInfrastructureLogger(name: string): { info(...args: unknown[]): void; warn(...args: unknown[]): void }
 }
 
+/** Where a compiler's builds go instead of a transaction of their own. */
+export interface BuildRoute {
+  /** The sink of a build starting now, writing under `root`. */
+  open(root: string): BuildSink
+  /** Logs this compiler's warnings (the framework's logger, not the infrastructure logger). */
+  logger?: PluginLogger
+}
+
 export interface WebpackLikeSpec {
   bundler: Extract<BundlerName, 'webpack' | 'rspack'>
   /** The bundler's error class for `compilation.errors`. */
@@ -70,7 +82,7 @@ export interface WebpackLikeSpec {
 interface Build {
   compilation: WebpackLikeCompilation
   /** Started by the first write or delete, or when emitting starts: its duration is emit + commit. */
-  capture: OutputCapture | undefined
+  capture: BuildSink | undefined
   /** The output path the bundler writes under. */
   root: string
   assets: readonly WebpackLikeAsset[]
@@ -88,9 +100,14 @@ function targetOf(root: string, name: string): { abs: string; rel: string | unde
   return { abs, rel: abs.startsWith(root + path.sep) ? path.relative(root, abs).split(path.sep).join('/') : undefined }
 }
 
-export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: PluginInstance, spec: WebpackLikeSpec): void {
+/** The bundler's infrastructure logger (`infrastructureLogging`), as the plugin's logger. */
+export function infrastructureLogger(compiler: WebpackLikeCompiler): PluginLogger {
   const infra = compiler.getInfrastructureLogger('emit-optimizer')
-  const logger: PluginLogger = { info: (message) => infra.info(message), warn: (message) => infra.warn(message) }
+  return { info: (message) => infra.info(message), warn: (message) => infra.warn(message) }
+}
+
+export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: PluginInstance, spec: WebpackLikeSpec, route?: BuildRoute): void {
+  const logger: PluginLogger = route?.logger ?? infrastructureLogger(compiler)
   let overlay: CaptureFs | undefined
   let build: Build | undefined
 
@@ -100,8 +117,10 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
     compiler.outputFileSystem = overlay
   })
 
-  const captureOf = (current: Build): OutputCapture =>
-    (current.capture ??= startCapture(instance, { bundler: spec.bundler, outDir: current.root, root: compiler.context, bundlerCleans: false, logger }))
+  const captureOf = (current: Build): BuildSink =>
+    (current.capture ??= route
+      ? route.open(current.root)
+      : startCapture(instance, { bundler: spec.bundler, outDir: current.root, root: compiler.context, bundlerCleans: false, logger }))
   const close = (): Build | undefined => {
     const current = build
     build = undefined
@@ -121,10 +140,13 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
     void abort(close(), new Error('a new compilation started before the previous one emitted'))
     // Something else took over the output (webpack-dev-middleware's memory fs): stay out of it.
     if (!overlay || compiler.outputFileSystem !== overlay) return
-    const current: Build = { compilation, capture: undefined, root: path.resolve(compiler.outputPath), assets: [], refused: new Map() }
+    const root = path.resolve(compiler.outputPath)
+    const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : root
+    // `emit-optimizer run` owns this directory's transaction: the bundler writes it directly.
+    if (ownedByRun(outDir)) return
+    const current: Build = { compilation, capture: undefined, root, assets: [], refused: new Map() }
     build = current
     // From here on: Rspack cleans output.path before the JS `emit` hook runs.
-    const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : current.root
     overlay.begin(() => captureOf(current), current.root, outDir)
   })
 
@@ -159,7 +181,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
       return void (await abort(current, error))
     }
     const report = await capture.commit()
-    if (report.error !== undefined) compilation.errors.push(spec.createError(describeError(report.error)))
+    if (report?.error !== undefined) compilation.errors.push(spec.createError(describeError(report.error)))
   })
 
   compiler.hooks.done.tapPromise({ name: NAME, stage: -Infinity }, async (stats) => {

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
-import type { OutputCapture } from '../plugin/capture.js'
+import type { BuildSink } from './output-group.js'
 
 /**
  * The output file system webpack and Rspack write through (`compiler.outputFileSystem`), replaced
@@ -58,7 +58,7 @@ export interface StatsLike {
 
 interface Session {
   /** Started on first use, so the capture's duration does not include compiling. */
-  capture: () => OutputCapture
+  capture: () => Pick<BuildSink, 'write' | 'delete'>
   /** The bundler's output path: the paths it passes are under it. */
   root: string
   /** Where the previous output really is (`options.outDir` may differ from the output path). */
@@ -138,7 +138,7 @@ export class CaptureFs {
   }
 
   /** Starts capturing the writes of one build, under the bundler's output path `root`. */
-  begin(capture: () => OutputCapture, root: string, outDir: string): void {
+  begin(capture: () => Pick<BuildSink, 'write' | 'delete'>, root: string, outDir: string): void {
     this.session = {
       capture,
       root: path.resolve(root),
@@ -183,8 +183,8 @@ export class CaptureFs {
     return true
   }
 
-  // Not named `relative`: webpack ≥ 5.113 calls an output file system's `relative(from, to)` when it has one.
-  private outputPath(session: Session, file: string): string {
+  // Not `relative`: webpack calls `fs.relative(from, to)` when an output file system has one.
+  private pathIn(session: Session, file: string): string {
     return path.relative(session.root, file).split(path.sep).join('/')
   }
 
@@ -230,7 +230,7 @@ export class CaptureFs {
     this.undelete(session, abs)
     session.files.set(abs, { contents, mode })
     try {
-      session.capture().write(this.outputPath(session, abs), contents, mode)
+      session.capture().write(this.pathIn(session, abs), contents, mode)
     } catch (error) {
       if (!(error instanceof EmitOptimizerError)) return done(callback, error as NodeJS.ErrnoException)
       // A name the engine refuses (`．．/x`, over-long): recorded like a write outside, so the
@@ -309,7 +309,7 @@ export class CaptureFs {
     const remove = (): void => {
       session.files.delete(abs)
       session.deleted.add(abs)
-      session.capture().delete(this.outputPath(session, abs))
+      session.capture().delete(this.pathIn(session, abs))
       done(callback, null)
     }
     if (session.files.has(abs)) return remove()
@@ -347,7 +347,7 @@ export class CaptureFs {
     const abs = path.resolve(file)
     const setMode = (contents: Buffer): void => {
       session.files.set(abs, { contents, mode: mode & 0o7777 })
-      session.capture().write(this.outputPath(session, abs), contents, mode & 0o7777)
+      session.capture().write(this.pathIn(session, abs), contents, mode & 0o7777)
       done(callback, null)
     }
     const captured = session.files.get(abs)

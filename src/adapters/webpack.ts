@@ -1,6 +1,7 @@
 import type webpack from 'webpack'
 import type { PluginInstance } from '../plugin/instance.js'
-import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks.js'
+import { multiCompilerRoute } from './multi-compiler.js'
+import { applyWebpackLike, infrastructureLogger, type WebpackLikeCompiler, type WebpackLikeSpec } from './webpack-like-hooks.js'
 
 /**
  * webpack 5: capture through `compiler.outputFileSystem` (src/adapters/webpack-like.ts).
@@ -14,12 +15,11 @@ import { applyWebpackLike, type WebpackLikeCompiler } from './webpack-like-hooks
  *
  * `output.clean` runs against the overlay: what it deletes is deleted at commit, with the build,
  * so a failed build leaves the previous output whole (`keep`, `dry` and dot-files behave as usual).
- * A multi-compiler applies the plugin to each compiler: each commits its own output.path
- * separately, when that compiler's build ends (give each compiler its own output.path).
+ * In a MultiCompiler, compilers sharing (or nesting) an output.path commit together once all of
+ * them are done; the others commit on their own (src/adapters/multi-compiler.ts).
  */
 export function webpackAdapter(compiler: webpack.Compiler, instance: PluginInstance): void {
-  applyWebpackLike(compiler as unknown as WebpackLikeCompiler, instance, {
-    bundler: 'webpack',
-    createError: (message) => new compiler.webpack.WebpackError(message),
-  })
+  const like = compiler as unknown as WebpackLikeCompiler
+  const spec: WebpackLikeSpec = { bundler: 'webpack', createError: (message) => new compiler.webpack.WebpackError(message) }
+  applyWebpackLike(like, instance, spec, multiCompilerRoute(like, instance, spec, infrastructureLogger(like)))
 }

@@ -9,13 +9,14 @@ import { historyVerb } from './verbs/history.js'
 import { recoverVerb } from './verbs/recover.js'
 import { reportVerb } from './verbs/report.js'
 import { rollbackVerb } from './verbs/rollback.js'
+import { runVerb } from './verbs/run.js'
 import { statusVerb } from './verbs/status.js'
 import { verifyVerb } from './verbs/verify.js'
 
 export const BIN = 'emit-optimizer'
 
 /** Every verb, in help order; each lives in verbs/<name>.ts. */
-const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb]
+const verbs: readonly Verb[] = [recoverVerb, verifyVerb, statusVerb, historyVerb, rollbackVerb, reportVerb, checkVerb, runVerb]
 const PACKAGE_NAME = 'unplugin-emit-optimizer'
 
 /** Exit codes of the CLI. */

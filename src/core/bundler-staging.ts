@@ -19,6 +19,19 @@ export function isStagingDir(dir: string): boolean {
   return path.basename(dir).includes(MARK)
 }
 
+/** Set by `emit-optimizer run --in-place` for its command: the outDir whose transaction `run` owns. */
+export const IN_PLACE_ENV = 'EMIT_OPTIMIZER_RUN_IN_PLACE'
+
+/**
+ * Whether an output directory (absolute) is already inside a transaction of
+ * `emit-optimizer run`: its staging dir, or the outDir of an in-place run (whose lock `run`
+ * holds). A bundler plugin in the command then leaves the directory to the bundler.
+ */
+export function ownedByRun(dir: string): boolean {
+  const inPlace = process.env[IN_PLACE_ENV]
+  return isStagingDir(dir) || (inPlace !== undefined && inPlace !== '' && path.resolve(inPlace) === path.resolve(dir))
+}
+
 /**
  * Of the entries `names` of outDir's parent, the staging dirs of `outDir` whose process is gone
  * (the bundler adapters sweep them before a build, `recover()` through the engine's fs).

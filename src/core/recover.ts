@@ -13,6 +13,7 @@ import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
 import { staleStagingNames } from './bundler-staging.js'
+import { recoverRunSession, type RecoveredRun } from './run-session.js'
 
 export type RecoverOptions = Omit<TransactionOptions, 'outDir' | 'strategy' | 'clean' | 'publishOrder' | 'checkDiskSpace' | 'allowDangerousOutDir'>
 
@@ -25,6 +26,8 @@ export interface RecoverResult {
   strategy?: Strategy
   /** Staging or backup entries removed that no journal referenced. */
   leftoversRemoved: number
+  /** An `emit-optimizer run --in-place` whose runner was killed: what recovery did about it. */
+  interruptedRun?: RecoveredRun
 }
 
 /** Completes a commit whose journal says `committed`; idempotent. */
@@ -61,6 +64,8 @@ export async function removeJournal(ctx: EngineContext): Promise<void> {
  * in journal.ts), then removes staging litter. The caller holds the lock.
  */
 export async function recoverPending(ctx: EngineContext, observers: readonly CommitObserver[]): Promise<Omit<RecoverResult, 'outDir' | 'stateDir'>> {
+  // First, so outDir is the directory the journal describes (the run's commit has its own journal).
+  const interruptedRun = await recoverRunSession(ctx)
   const journal = await readJournal(ctx.fs, ctx.paths.journal)
   let result: Omit<RecoverResult, 'outDir' | 'stateDir'> = { action: 'none', leftoversRemoved: 0 }
   if (journal) {
@@ -83,7 +88,7 @@ export async function recoverPending(ctx: EngineContext, observers: readonly Com
     }
   }
   result.leftoversRemoved = await discardLeftovers(ctx, observers)
-  return result
+  return interruptedRun ? { ...result, interruptedRun } : result
 }
 
 /** Removes staging that no journal references (a commit killed before its journal was written), and the observers' leftovers. */

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
 import type { ResolvedTransactionOptions } from './transaction-options.js'
+import { projectDirOf } from './project-dir.js'
 
 /** Every file the engine keeps for one outDir, by name. */
 export interface StatePaths {
@@ -27,9 +28,26 @@ export function statePaths(dir: string): StatePaths {
   }
 }
 
+/** The default state dir of `outDir` under the project dir `root`. */
 export function defaultStateDir(root: string, outDir: string): string {
   const hash = createHash('sha256').update(outDir).digest('hex').slice(0, 12)
   return path.join(root, 'node_modules', '.cache', 'emit-optimizer', `${path.basename(outDir) || 'root'}-${hash}`)
+}
+
+/**
+ * The default state dir: under the project that owns the build (src/core/project-dir.ts), unless
+ * one already exists under `root` itself, where versions before this rule kept it (its manifest
+ * and any pending journal stay in use; delete it to move the state).
+ */
+async function projectStateDir(efs: EngineFs, root: string, outDir: string): Promise<string> {
+  const legacy = defaultStateDir(root, outDir)
+  const project = await projectDirOf(efs, root)
+  if (project === path.resolve(root)) return legacy
+  const kept = await efs.stat(legacy).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  )
+  return kept ? legacy : defaultStateDir(project, outDir)
 }
 
 /** The state dir used when the default one is on another filesystem than outDir. */
@@ -53,7 +71,7 @@ async function deviceOf(efs: EngineFs, target: string): Promise<number> {
  * on another filesystem falls back to a hidden sibling of outDir; an explicit one is an error.
  */
 export async function resolveStateDir(options: Pick<ResolvedTransactionOptions, 'root' | 'outDir' | 'stateDir' | 'fs' | 'logger'>): Promise<string> {
-  const candidate = options.stateDir ?? defaultStateDir(options.root, options.outDir)
+  const candidate = options.stateDir ?? (await projectStateDir(options.fs, options.root, options.outDir))
   const [outDev, stateDev] = await Promise.all([deviceOf(options.fs, options.outDir), deviceOf(options.fs, candidate)])
   if (outDev === stateDev) return candidate
   if (options.stateDir !== undefined) {

@@ -54,7 +54,8 @@ export interface TransactionOptions {
   /**
    * Where the manifest, journal, lock, staging and backups live. Must be on outDir's filesystem;
    * when the default is not, `<outDir's parent>/.<outDir name>.emit-optimizer` is used instead.
-   * @default '<root>/node_modules/.cache/emit-optimizer/<outDir name>-<hash of outDir>'
+   * @default '<project>/node_modules/.cache/emit-optimizer/<outDir name>-<hash of outDir>', <project> being the nearest
+   * directory from `root` up with a project package.json (src/core/project-dir.ts); a state dir already under `root` is kept
    */
   stateDir?: string
   /**

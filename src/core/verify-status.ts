@@ -3,6 +3,7 @@ import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { lstatOrUndefined, nodeFs, type EngineFs } from './fs.js'
 import { loadHasher } from './hash.js'
 import { readJournal } from './journal.js'
+import { isRunning, readRunSession } from './run-session.js'
 import { readLock, type LockStatus } from './lock.js'
 import { readManifest } from './manifest.js'
 import { resolveTransactionOptions, type Strategy } from './transaction-options.js'
@@ -55,6 +56,8 @@ export interface StatusResult {
   lastCommit: { txId: string; committedAt: string; strategy: Strategy; files: number; bytes: number; version: string | null } | null
   lock: LockStatus | null
   journal: { state: 'prepared' | 'committed'; txId: string; strategy: Strategy; pid: number; createdAt: string } | null
+  /** An `emit-optimizer run --in-place` in progress (or killed: `alive` false, `recover` restores the previous output). */
+  run: { phase: 'running' | 'committing'; pid: number; alive: boolean; command: string; kept: string; createdAt: string } | null
 }
 
 /** outDir and its state files, resolved as a transaction would. */
@@ -118,7 +121,12 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
 /** The last commit, the lock holder and any interrupted commit of outDir. */
 export async function status(outDir: string, options: InspectOptions = {}): Promise<StatusResult> {
   const { outDir: dir, efs, paths } = await locate(outDir, options)
-  const [manifest, lock, journal] = await Promise.all([readManifest(efs, paths.manifest), readLock(paths.lock, efs), readJournal(efs, paths.journal)])
+  const [manifest, lock, journal, run] = await Promise.all([
+    readManifest(efs, paths.manifest),
+    readLock(paths.lock, efs),
+    readJournal(efs, paths.journal),
+    readRunSession(efs, paths.dir, dir),
+  ])
   return {
     outDir: dir,
     stateDir: paths.dir,
@@ -134,5 +142,6 @@ export async function status(outDir: string, options: InspectOptions = {}): Prom
       : null,
     lock: lock ?? null,
     journal: journal ? { state: journal.state, txId: journal.txId, strategy: journal.strategy, pid: journal.pid, createdAt: journal.createdAt } : null,
+    run: run ? { phase: run.phase, pid: run.pid, alive: isRunning(run), command: run.command, kept: run.kept, createdAt: run.createdAt } : null,
   }
 }

@@ -1,4 +1,4 @@
-import { formatBytes, formatNumber } from './format.js'
+import { formatBytes, formatNumber } from './format-bytes.js'
 import type { HistoryEntry } from './report-log.js'
 import type { BuildSummary } from './report-json.js'
 import { renderSizesHtml, SIZES_STYLE } from './size/html-sizes.js'

@@ -1,4 +1,4 @@
-import { formatBytes } from './format.js'
+import { formatBytes } from './format-bytes.js'
 import { formatDelta, formatSize } from './size/budgets.js'
 import type { SizeSummary } from './size/measure.js'
 import type { Alert, BuildReport } from './types.js'
@@ -10,10 +10,11 @@ export function formatSummary(report: BuildReport): string {
 
 function formatCounts(report: BuildReport): string {
   const ms = `${Math.round(report.durationMs)} ms`
-  if (!report.result) return `emit-optimizer: ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
+  const name = report.target === undefined ? 'emit-optimizer:' : `emit-optimizer (${report.target}):`
+  if (!report.result) return `${name} ${report.captured} files captured · ${ms} · ${report.status}, ${report.outDir} left as it was`
   const { written, unchanged, deleted, bytesWritten } = report.result.stats
   const counts = `${written} written · ${unchanged} unchanged · ${deleted} deleted · ${formatBytes(bytesWritten)}`
-  return `emit-optimizer: ${counts} · ${ms}${formatOutputSize(report.sizes)} · ${report.status}`
+  return `${name} ${counts} · ${ms}${formatOutputSize(report.sizes)} · ${report.status}`
 }
 
 /** ` · output 1.23 MB (gzip 402.1 kB, +1.3 kB)`: the output's total and its change since the previous build. */

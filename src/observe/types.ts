@@ -1,7 +1,8 @@
 import type { CommitResult } from '../core/transaction.js'
 import type { SizeSummary } from './size/measure.js'
 
-export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild'
+/** The bundler, the framework whose whole build was one transaction (src/frameworks/), or `command`: a build run through `emit-optimizer run`. */
+export type BundlerName = 'vite' | 'rollup' | 'rolldown' | 'webpack' | 'rspack' | 'esbuild' | 'astro' | 'nuxt' | 'command'
 
 /** What one build did to its outDir; the metrics and report work render this. */
 export interface BuildReport {
@@ -34,6 +35,10 @@ export interface BuildReport {
    * warnings in the summary line.
    */
   alerts?: Alert[]
+  /** What was committed when one outDir takes several builds: `mobile+desktop → dist` (compiler names or environments, and the outDir). */
+  target?: string
+  /** Files outDir holds after a build that was not committed (the previous output, kept). */
+  outDirFiles?: number
   /** What the committed output weighs and what changed (`sizes` option; committed builds). */
   sizes?: SizeSummary
 }

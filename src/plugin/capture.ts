@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { countFiles } from '../core/count-files.js'
 import type { Transaction } from '../core/transaction.js'
 import { createTransaction } from '../history/engine.js'
 import { EmitOptimizerError } from '../errors.js'
@@ -25,6 +26,8 @@ export interface CaptureContext {
    * configured `stateDir` for its own manifest, and `options.outDir` (one target) does not apply.
    */
   stateSubdir?: string
+  /** What this transaction commits when one outDir takes several builds (compiler names, environments). */
+  target?: string
 }
 
 /** The files one build would write, collected in memory and committed as one transaction. */
@@ -69,6 +72,7 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
   const relative = (file: string): string => (path.isAbsolute(file) ? path.relative(outDir, file).split(path.sep).join('/') : file)
 
   const finish = async (report: BuildReport): Promise<BuildReport> => {
+    if (!report.result) report.outDirFiles = await countFiles(outDir).catch(() => undefined)
     try {
       const alerts = (report.alerts = await observer.observe(report, { root: ctx.root, stateDir, logger: ctx.logger }))
       if (options.failOnAlert && alerts.length > 0 && report.error === undefined) {
@@ -96,6 +100,7 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
     durationMs: performance.now() - started,
     captured: files.size,
     txId: tx.id,
+    ...(ctx.target === undefined ? {} : { target: ctx.target }),
   })
 
   return {

@@ -4,7 +4,7 @@ import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.j
 import { assertConfined, normalizeOutputPath } from '../core/guard.js'
 import { hashContents } from '../core/hash.js'
 import { writeAtomicSync, type Published } from './atomic-write.js'
-import { checkReporter, type Change } from './check.js'
+import { checkReporter, type Change } from './check-mode.js'
 import { detectEol, normalizeText, type Eol } from './normalize.js'
 import type { ResolvedWriterOptions } from './writer-options.js'
 

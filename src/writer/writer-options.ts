@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import { oneOf, stderrLogger, type Durability, type Logger } from '../core/transaction-options.js'
-import { CHECK_ENV } from './check.js'
+import { CHECK_ENV } from './check-mode.js'
 
 /** A formatter such as prettier, wrapped by the caller: `(code, path) => prettier.format(code, { filepath: path })`. */
 export type Formatter = (code: string, path: string) => string | Promise<string>

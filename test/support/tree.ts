@@ -173,7 +173,7 @@ function historyLitter(dir: string): string[] {
  * Leftovers of a commit that should not survive it (paths relative to `root`, sorted):
  * - in a state dir (`<root>/node_modules/.cache/emit-optimizer/*`, or a `.<name>.emit-optimizer`
  *   sibling in `root`): anything but `manifest.json`, `builds/` with the builds the manifest
- *   references, `reports/` and the history store's listed versions and used objects — so a journal, a held lock, `tx-*` staging, write-file-atomic temps, lock
+ *   references, `reports/`, `sizes/` and the history store's listed versions and used objects — so a journal, a held lock, `tx-*` staging, write-file-atomic temps, lock
  *   takeover files and unreferenced builds all count;
  * - anywhere under `root` (symlinks not followed): `.<outDir>.eo-next`, `.eo-prev`, `.eo-link`,
  *   `tx-*` directories and write-file-atomic temps `*.json.<digits>`.
@@ -203,8 +203,9 @@ export function listLitter(root: string): string[] {
     for (const name of fs.readdirSync(stateDir)) {
       const abs = path.join(stateDir, name)
       if (name === 'manifest.json') continue
-      // The plugin's build reports (src/report/): kept on purpose; their temp files are caught below.
-      if (name === 'reports' && fs.lstatSync(abs).isDirectory()) continue
+      // The plugin's build reports and size store (src/observe/, src/observe/size/store.ts): kept on
+      // purpose; their temp files are caught below.
+      if ((name === 'reports' || name === 'sizes') && fs.lstatSync(abs).isDirectory()) continue
       if (name === 'history' && fs.lstatSync(abs).isDirectory()) {
         for (const entry of historyLitter(abs)) litter.add(rel(entry))
         continue

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { UsageError } from '../args.js'
 import { displayPath, listLines, plural, shellQuote } from '../format.js'
 import { engineOptions, printJson, type Verb } from '../verb.js'
-import { runInCheckMode } from '../../writer/check.js'
+import { runInCheckMode } from '../../writer/check-mode.js'
 
 export const checkVerb: Verb = {
   name: 'check',

@@ -2,7 +2,7 @@ import { OUT_FLAG, UsageError } from '../args.js'
 import { displayPath, formatTime, plural } from '../format.js'
 import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, warnings, type CommandContext, type Verb } from '../verb.js'
 import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../../history/history-api.js'
-import { formatBytes } from '../../observe/format.js'
+import { formatBytes } from '../../observe/format-bytes.js'
 import type { VersionSummary } from '../../history/versions.js'
 
 function git(version: Pick<VersionSummary, 'git'>): string {

@@ -19,11 +19,17 @@ export const recoverVerb: Verb = {
     }
     const dir = displayPath(result.outDir, ctx.cwd)
     const leftovers = `${plural(result.leftoversRemoved, 'leftover')} removed`
+    const run = result.interruptedRun
+    if (run) {
+      const state = run.action === 'restored' ? 'the previous output is back in place' : 'the previous output was in place'
+      const orphan = run.killedOrphan ? '; its still running command was killed' : ''
+      ctx.io.out(`recovered ${dir}: "emit-optimizer run --in-place" of pid ${run.pid} was killed (${run.command}); ${state}${orphan}`)
+    }
     if (result.action === 'rolled-back') ctx.io.out(`recovered ${dir}: rolled back interrupted commit ${result.txId} (${result.strategy}); ${leftovers}`)
     else if (result.action === 'rolled-forward')
       ctx.io.out(`recovered ${dir}: completed interrupted commit ${result.txId} (${result.strategy}), which had passed its commit point; ${leftovers}`)
     else if (result.leftoversRemoved > 0) ctx.io.out(`recovered ${dir}: no interrupted commit; ${leftovers}`)
-    else ctx.io.out(`${dir}: nothing to recover`)
+    else if (!run) ctx.io.out(`${dir}: nothing to recover`)
     return 0
   },
 }

@@ -2,7 +2,7 @@ import { OUT_FLAG } from '../args.js'
 import { displayPath, formatTime, plural } from '../format.js'
 import { engineOptions, outDir, printJson, recoverCommand, type Verb } from '../verb.js'
 import { status } from '../../core/verify-status.js'
-import { formatBytes } from '../../observe/format.js'
+import { formatBytes } from '../../observe/format-bytes.js'
 
 export const statusVerb: Verb = {
   name: 'status',
@@ -14,7 +14,7 @@ export const statusVerb: Verb = {
       printJson(ctx.io, result)
       return 0
     }
-    const { lastCommit: c, lock, journal: j } = result
+    const { lastCommit: c, lock, journal: j, run: r } = result
     const rows: Array<[string, string]> = [
       ['outDir', displayPath(result.outDir, ctx.cwd)],
       ['state dir', displayPath(result.stateDir, ctx.cwd)],
@@ -28,6 +28,13 @@ export const statusVerb: Verb = {
           : 'free',
       ],
       ['journal', j ? `${j.state} commit ${j.txId} (${j.strategy}) by pid ${j.pid} since ${formatTime(j.createdAt)}; run "${recoverCommand(ctx)}"` : 'none'],
+      [
+        'run',
+        r
+          ? `in-place run of pid ${r.pid} since ${formatTime(r.createdAt)} (${r.command}), ${r.phase}; ` +
+            `${r.alive ? `the previous output waits in ${displayPath(r.kept, ctx.cwd)}` : `killed: run "${recoverCommand(ctx)}" to restore the previous output`}`
+          : 'none',
+      ],
     ]
     const width = Math.max(...rows.map(([label]) => label.length))
     for (const [label, value] of rows) ctx.io.out(`${label.padEnd(width)}  ${value}`)

@@ -1,0 +1,73 @@
+import fs from 'node:fs'
+import type { EngineContext } from '../core/context.js'
+import { lstatOrUndefined } from '../core/fs.js'
+import { acquireLock } from '../core/lock.js'
+import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
+import { IoQueue } from '../core/queue.js'
+import { recoverPending } from '../core/recover.js'
+import { resolveStateDir, statePaths } from '../core/state-dir.js'
+import { EmitOptimizerError } from '../errors.js'
+import { historyObserver } from '../history/history-observer.js'
+
+export interface LockedOutDir {
+  ctx: EngineContext
+  release(): Promise<void>
+}
+
+/**
+ * Takes outDir's lock (the one every commit takes) and recovers what an interrupted commit or
+ * run left, so outDir holds exactly its last committed output while the caller works.
+ */
+export async function lockOutDir(opts: ResolvedTransactionOptions): Promise<LockedOutDir> {
+  const dir = await resolveStateDir(opts)
+  const ctx: EngineContext = {
+    fs: opts.fs,
+    queue: new IoQueue(opts.concurrency),
+    outDir: opts.outDir,
+    paths: statePaths(dir),
+    fsync: opts.durability !== 'none',
+    fsyncFiles: opts.durability === 'full',
+    logger: opts.logger,
+  }
+  await ctx.fs.mkdir(dir, { recursive: true })
+  const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
+  try {
+    await recoverPending(ctx, [historyObserver()])
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+  return { ctx, release: () => lock.release() }
+}
+
+/** Whether outDir exists; EO_OUTDIR_INVALID when it is something other than a directory. */
+export async function outDirExists(ctx: EngineContext): Promise<boolean> {
+  const stats = await lstatOrUndefined(ctx.fs, ctx.outDir)
+  if (stats === undefined) return false
+  if (!stats.isDirectory())
+    throw new EmitOptimizerError(
+      'EO_OUTDIR_INVALID',
+      `outDir exists and is not a directory${stats.isSymbolicLink() ? ' (a symlink)' : ''}: "${ctx.outDir}". Remove it or choose another --out.`,
+      { path: ctx.outDir },
+    )
+  return true
+}
+
+/**
+ * Fills `dir` (which must not exist) with a copy of `from`: same bytes, modes, mtimes and
+ * symlinks, reflinked where the filesystem can (btrfs, XFS), so the command finds exactly what
+ * it would find in outDir. Never hard links: a tool rewriting a file in place would write
+ * through the link into the kept output.
+ */
+export function seedDir(dir: string, from: string | undefined): void {
+  if (from === undefined) fs.mkdirSync(dir)
+  else
+    fs.cpSync(from, dir, {
+      recursive: true,
+      preserveTimestamps: true,
+      verbatimSymlinks: true,
+      mode: fs.constants.COPYFILE_FICLONE,
+      errorOnExist: true,
+      force: false,
+    })
+}
