@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import PQueue from 'p-queue'
+import type PQueue from 'p-queue'
 import { errnoCode } from '../errors.js'
 
 const FD_EXHAUSTED = new Set(['EMFILE', 'ENFILE'])
@@ -12,15 +12,23 @@ const BATCH = 32
  * process holds many files) halves the concurrency and retries with backoff instead of failing
  * the build; at concurrency 1 it still retries a few times before giving up.
  */
-export class IoQueue {
-  private readonly queue: PQueue
+/** p-queue (5 modules) is loaded by the first queued operation, not when the plugin is imported. */
+let loading: Promise<typeof PQueue> | undefined
+const loadPQueue = (): Promise<typeof PQueue> => (loading ??= import('p-queue').then((m) => m.default))
 
-  constructor(concurrency: number) {
-    this.queue = new PQueue({ concurrency })
-  }
+export class IoQueue {
+  private queue: PQueue | undefined
+
+  constructor(private readonly initialConcurrency: number) {}
 
   get concurrency(): number {
-    return this.queue.concurrency
+    return this.queue?.concurrency ?? this.initialConcurrency
+  }
+
+  private async started(): Promise<PQueue> {
+    if (this.queue) return this.queue
+    const Queue = await loadPQueue()
+    return (this.queue ??= new Queue({ concurrency: this.initialConcurrency }))
   }
 
   private async retrying<T>(task: () => Promise<T>): Promise<T> {
@@ -29,14 +37,16 @@ export class IoQueue {
         return await task()
       } catch (error) {
         if (!FD_EXHAUSTED.has(errnoCode(error) ?? '') || attempt >= MAX_FD_RETRIES) throw error
-        this.queue.concurrency = Math.max(1, Math.floor(this.queue.concurrency / 2))
+        const queue = await this.started()
+        queue.concurrency = Math.max(1, Math.floor(queue.concurrency / 2))
         await delay(2 ** attempt)
       }
     }
   }
 
-  run<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.add(() => this.retrying(task)) as Promise<T>
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    const queue = await this.started()
+    return (await queue.add(() => this.retrying(task))) as T
   }
 
   /**
@@ -46,12 +56,13 @@ export class IoQueue {
    */
   async each<T, R>(items: Iterable<T>, task: (item: T) => Promise<R>): Promise<R[]> {
     const list = Array.from(items)
+    const queue = await this.started()
     const results = new Array<R>(list.length)
     let failure: { error: unknown } | undefined
     const batches: Array<Promise<void>> = []
     for (let start = 0; start < list.length; start += BATCH) {
       batches.push(
-        this.queue.add(async () => {
+        queue.add(async () => {
           for (let i = start; i < Math.min(start + BATCH, list.length) && !failure; i++) {
             try {
               results[i] = await this.retrying(() => task(list[i]!))
