@@ -64,7 +64,7 @@ export function frameworkWarning(config: ResolvedConfig): string | null | undefi
   const viaPlugins = PLUGIN_FRAMEWORKS.find((framework) => config.plugins.some((plugin) => plugin.name.startsWith(framework.prefix)))
   if (viaPlugins) {
     // Once per framework build: Astro and Nuxt run several Vite builds (client, server, `astro sync`).
-    if (!firstTime(`${viaPlugins.entry}-step-aside:${config.root}`)) return null
+    if (!firstTime(`${viaPlugins.entry}-step-aside`)) return null
     return stepAside(viaPlugins.name, viaPlugins.why, viaPlugins.entry, viaPlugins.slot)
   }
   return undefined
