@@ -239,7 +239,9 @@ describe.each(['webpack', 'rspack'] as const)('%s MultiCompiler', (bundler) => {
       fs.writeFileSync(path.join(ours.dir, 'mobile-stuff.js'), "export const touch = { pointer: 'fine' }\nconsole.log('mobile', touch)\n")
       const changed = await nextChange(ours.queue)
       expect(changed.status).toBe('committed')
-      expect(changed.target).toBe('mobile → dist')
+      // Which compilers rebuild is the watcher's call (webpack's may also wake the sibling when the
+      // change lands within its first timestamp scan); ours is that the commit covers both outputs.
+      expect(['mobile → dist', 'mobile+desktop → dist']).toContain(changed.target)
       expect(fileStamps(ours.dist).get('desktop.js')).toBe(stamps.get('desktop.js'))
       const native = app()
       fs.copyFileSync(path.join(ours.dir, 'mobile-stuff.js'), path.join(native.dir, 'mobile-stuff.js'))
