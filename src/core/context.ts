@@ -1,7 +1,7 @@
 import type { EngineFs } from './fs.js'
-import type { Logger } from './transaction-options.js'
-import type { IoQueue } from './queue.js'
-import type { StatePaths } from './state-dir.js'
+import type { Logger, ResolvedTransactionOptions } from './transaction-options.js'
+import { IoQueue } from './queue.js'
+import { statePaths, type StatePaths } from './state-dir.js'
 
 /** What commit and recovery share: the fs, the I/O queue, and where things are. */
 export interface EngineContext {
@@ -14,4 +14,17 @@ export interface EngineContext {
   /** durability is `full`: also fsync every published file's data. */
   fsyncFiles: boolean
   logger: Logger
+}
+
+/** The context of one commit or recovery of `opts.outDir`, whose state lives in `stateDir`. */
+export function createEngineContext(opts: ResolvedTransactionOptions, stateDir: string, fs: EngineFs = opts.fs): EngineContext {
+  return {
+    fs,
+    queue: new IoQueue(opts.concurrency),
+    outDir: opts.outDir,
+    paths: statePaths(stateDir),
+    fsync: opts.durability !== 'none',
+    fsyncFiles: opts.durability === 'full',
+    logger: opts.logger,
+  }
 }

@@ -1,14 +1,13 @@
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
-import type { EngineContext } from './context.js'
+import { createEngineContext, type EngineContext } from './context.js'
 import { ignoring, lstatOrUndefined, nodeFs, readdirNames, type EngineFs } from './fs.js'
 import { readJournal, type Journal } from './journal.js'
 import { acquireLock } from './lock.js'
 import { readManifest, writeManifest } from './manifest.js'
 import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './transaction-options.js'
 import type { CommitObserver } from './phases.js'
-import { IoQueue } from './queue.js'
-import { resolveStateDir, statePaths } from './state-dir.js'
+import { resolveStateDir } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import { discardSwapLeftovers } from './strategies/swap.js'
 import { removeUnreferencedBuilds, symlinkTempPath } from './strategies/symlink.js'
@@ -150,16 +149,8 @@ export async function withRecoveredState<T>(
 ): Promise<{ recovered: RecoverResult; value: T | undefined }> {
   const resolved = resolveTransactionOptions({ ...options, outDir })
   const stateDir = await resolveStateDir(resolved)
-  const paths = statePaths(stateDir)
-  const ctx: EngineContext = {
-    fs: resolved.fs,
-    queue: new IoQueue(resolved.concurrency),
-    outDir: resolved.outDir,
-    paths,
-    fsync: resolved.durability !== 'none',
-    fsyncFiles: resolved.durability === 'full',
-    logger: resolved.logger,
-  }
+  const ctx = createEngineContext(resolved, stateDir)
+  const paths = ctx.paths
   if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined)
     return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
   const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
-import type { EngineContext } from './context.js'
+import { createEngineContext, type EngineContext } from './context.js'
 import type { Edit } from './edits.js'
 import { countingFs, lstatOrUndefined } from './fs.js'
 import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.js'
@@ -12,9 +12,8 @@ import type { ResolvedTransactionOptions, Strategy } from './transaction-options
 import type { CommitObserver } from './phases.js'
 import { buildPlan, type DesiredFile, type Plan } from './plan.js'
 import { createPublishClassifier } from './publish-order.js'
-import { IoQueue } from './queue.js'
 import { finishCommitted, observersRolledBack, recoverPending, removeJournal } from './recover.js'
-import { resolveStateDir, statePaths } from './state-dir.js'
+import { resolveStateDir } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
@@ -274,15 +273,7 @@ async function commitTransaction(
 
   const stateDir = await resolveStateDir(opts)
   const counted = countingFs(opts.fs)
-  const ctx: EngineContext = {
-    fs: counted.fs,
-    queue: new IoQueue(opts.concurrency),
-    outDir: opts.outDir,
-    paths: statePaths(stateDir),
-    fsync: opts.durability !== 'none',
-    fsyncFiles: opts.durability === 'full',
-    logger: opts.logger,
-  }
+  const ctx = createEngineContext(opts, stateDir, counted.fs)
   const strategy = strategies[opts.strategy]
 
   await ctx.fs.mkdir(stateDir, { recursive: true })

@@ -1,11 +1,10 @@
 import fs from 'node:fs'
-import type { EngineContext } from '../core/context.js'
+import { createEngineContext, type EngineContext } from '../core/context.js'
 import { lstatOrUndefined } from '../core/fs.js'
 import { acquireLock } from '../core/lock.js'
 import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
-import { IoQueue } from '../core/queue.js'
 import { recoverPending } from '../core/recover.js'
-import { resolveStateDir, statePaths } from '../core/state-dir.js'
+import { resolveStateDir } from '../core/state-dir.js'
 import { EmitOptimizerError } from '../errors.js'
 import { historyObserver } from '../history/history-observer.js'
 
@@ -20,15 +19,7 @@ export interface LockedOutDir {
  */
 export async function lockOutDir(opts: ResolvedTransactionOptions): Promise<LockedOutDir> {
   const dir = await resolveStateDir(opts)
-  const ctx: EngineContext = {
-    fs: opts.fs,
-    queue: new IoQueue(opts.concurrency),
-    outDir: opts.outDir,
-    paths: statePaths(dir),
-    fsync: opts.durability !== 'none',
-    fsyncFiles: opts.durability === 'full',
-    logger: opts.logger,
-  }
+  const ctx = createEngineContext(opts, dir)
   await ctx.fs.mkdir(dir, { recursive: true })
   const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
   try {
