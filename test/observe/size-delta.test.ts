@@ -72,6 +72,13 @@ describe('compare', () => {
     expect(changed.changes).toEqual([{ path: 'a.js', status: 'changed', kind: 'js', size: s(10, 6), delta: { raw: 0, gzip: 1, brotli: 1 } }])
   })
 
+  it('with content hashes, other bytes at the same sizes are "changed" and equal bytes are not', () => {
+    const h = (hash: string, gzip: number) => ({ ...s(10, gzip), hash })
+    const changed = compare(snap('b', { 'a.js': h('1111', 5), 'b.js': h('2222', 5), 'c.js': h('3333', 6) }), snap('a', { 'a.js': h('aaaa', 5), 'b.js': h('2222', 5), 'c.js': h('3333', 5) }))
+    // c.js: same hash, so its compressed sizes came from other levels or a re-measure; not a change of the bytes.
+    expect(changed.changes.map((x) => `${x.status} ${x.path}`)).toEqual(['changed a.js'])
+  })
+
   it('totals per kind are the difference of the totals', () => {
     expect(c.totals.all).toEqual({ raw: 210, gzip: 55, brotli: 55 })
     expect(c.totals.css).toEqual({ raw: -20, gzip: -10, brotli: -10 })

@@ -10,6 +10,9 @@ export interface Sizes {
   brotli: number | null
 }
 
+/** A file's sizes and its content hash (the manifest's xxh64; absent in snapshots written before it was kept). */
+export type FileSizes = Sizes & { hash?: string }
+
 export const SIZES_FORMAT = 'emit-optimizer/sizes@1'
 
 /** The sizes of one committed output (a build-history version): `<stateDir>/sizes/<id>.json`. */
@@ -20,7 +23,7 @@ export interface SizeSnapshot {
   committedAt: string
   git: GitInfo | null
   levels: CompressionLevels
-  files: Record<string, Sizes>
+  files: Record<string, FileSizes>
 }
 
 export type TotalKey = SizeKind | 'all'
@@ -48,7 +51,7 @@ export interface Delta {
   brotli: number | null
 }
 
-/** `changed`: same path and raw size, other compressed sizes (the bytes differ). */
+/** `changed`: same path and raw size, other bytes (content hash, or compressed sizes where a snapshot lacks hashes). */
 export type ChangeStatus = 'added' | 'removed' | 'grown' | 'shrunk' | 'renamed' | 'changed'
 
 export interface FileChange {
@@ -91,10 +94,11 @@ export function magnitude(delta: Delta): number {
 export function compare(current: SizeSnapshot, reference: SizeSnapshot): SizeComparison {
   const compressed = sameLevels(current.levels, reference.levels)
   const changes: FileChange[] = []
-  const change = (path: string, status: ChangeStatus | undefined, now: Sizes, before: Sizes, from?: string) => {
+  const change = (path: string, status: ChangeStatus | undefined, now: FileSizes, before: FileSizes, from?: string) => {
     const delta = minus(now, before, compressed)
-    const resolved =
-      status ?? (delta.raw > 0 ? 'grown' : delta.raw < 0 ? 'shrunk' : from !== undefined ? 'renamed' : delta.gzip || delta.brotli ? 'changed' : undefined)
+    // Equal lengths and equal compressed sizes do not mean equal bytes: the hash decides where both have one.
+    const differs = now.hash !== undefined && before.hash !== undefined ? now.hash !== before.hash : Boolean(delta.gzip || delta.brotli)
+    const resolved = status ?? (delta.raw > 0 ? 'grown' : delta.raw < 0 ? 'shrunk' : from !== undefined ? 'renamed' : differs ? 'changed' : undefined)
     if (resolved)
       changes.push({ path, ...(from === undefined ? {} : { from }), status: resolved, kind: kindOf(path), size: status === 'removed' ? before : now, delta })
   }

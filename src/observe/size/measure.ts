@@ -7,7 +7,7 @@ import { chooseBaseline, defaultBranch, snapshotGit } from './baseline.js'
 import { evaluateBudgets, type BudgetAlert, type BudgetResult } from './budgets.js'
 import { loadHasher } from '../../core/hash.js'
 import { compressedSizes, eachInSlices, SizeCache, type CompressionLevels } from './compress.js'
-import { compare, SIZES_FORMAT, totals, type SizeComparison, type SizeSnapshot, type Sizes, type Totals } from './delta.js'
+import { compare, SIZES_FORMAT, totals, type FileSizes, type SizeComparison, type SizeSnapshot, type Totals } from './delta.js'
 import { kindOf, type SizeKind } from './kinds.js'
 import type { ResolvedSizeOptions } from './options.js'
 import { openStore, readCache, readSizeIndex, readSnapshot, saveIndex, sizeStore, writeCache, writeSnapshot } from './store.js'
@@ -18,8 +18,8 @@ export interface SizeSummary {
   id: string
   levels: CompressionLevels
   totals: Totals
-  /** Every file of the output, by path. */
-  files: Array<{ path: string; kind: SizeKind } & Sizes>
+  /** Every file of the output, by path, with its content hash (the manifest's). */
+  files: Array<{ path: string; kind: SizeKind } & FileSizes>
   /** Against the output the previous build reported (null on the first build). */
   previous: SizeComparison | null
   /** Against the baseline; `label` names it (`main (3f2a1bc)`); null when none was found. */
@@ -113,8 +113,8 @@ export async function measureSizes(input: MeasureInput): Promise<{ summary: Size
     cache.set(entry.hash, compressedSizes(file, toBytes(input.contents.get(file) ?? fs.readFileSync(path.join(input.outDir, file))), levels))
   })
   const compressed = misses.length + (prepared?.compressed ?? 0)
-  const files: Record<string, Sizes> = {}
-  for (const [file, entry] of entries) files[file] = { raw: entry.size, ...cache.get(entry.hash)! }
+  const files: Record<string, FileSizes> = {}
+  for (const [file, entry] of entries) files[file] = { raw: entry.size, ...cache.get(entry.hash)!, hash: entry.hash }
   const snapshot: SizeSnapshot = { format: SIZES_FORMAT, id, committedAt: manifest.committedAt, git: snapshotGit(input.root), levels, files }
 
   const known = index.snapshots.some((s) => s.id === id)
