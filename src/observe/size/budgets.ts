@@ -2,6 +2,7 @@ import { loadPicomatch } from '../../core/publish-order.js'
 import { EmitOptimizerError } from '../../errors.js'
 import type { Delta, SizeComparison, Sizes, TotalKey, Totals } from './delta.js'
 import { TOTAL_KEYS } from './delta.js'
+import { formatBytes } from '../format-bytes.js'
 
 export type Compression = 'raw' | 'gzip' | 'brotli'
 
@@ -68,16 +69,9 @@ export function validateBudgets(budgets: readonly Budget[]): void {
   })
 }
 
-export function formatSize(bytes: number): string {
-  const abs = Math.abs(bytes)
-  if (abs < 1000) return `${bytes} B`
-  if (abs < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`
-  return `${(bytes / 1_000_000).toFixed(2)} MB`
-}
-
 export function formatDelta(bytes: number | null): string {
   if (bytes === null) return '–'
-  return bytes === 0 ? '±0 B' : `${bytes > 0 ? '+' : '−'}${formatSize(Math.abs(bytes))}`
+  return bytes === 0 ? '±0 B' : `${bytes > 0 ? '+' : '−'}${formatBytes(Math.abs(bytes))}`
 }
 
 const pick = (sizes: Sizes | Delta, compression: Compression): number | null => sizes[compression]
@@ -111,10 +105,10 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
       const label = `${total} ${compression} increase vs ${budget.against ?? 'baseline'}`
       if (typeof budget.maxIncrease === 'number') {
         check(
-          `${label} ≤ ${formatSize(budget.maxIncrease)}`,
+          `${label} ≤ ${formatBytes(budget.maxIncrease)}`,
           delta,
           budget.maxIncrease,
-          () => `${total} ${compression} ${formatDelta(delta)} > +${formatSize(budget.maxIncrease as number)} vs ${against}`,
+          () => `${total} ${compression} ${formatDelta(delta)} > +${formatBytes(budget.maxIncrease as number)} vs ${against}`,
         )
       } else {
         const limit = Number.parseFloat(budget.maxIncrease)
@@ -135,10 +129,10 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
       if ('total' in budget) {
         const value = pick(input.totals[budget.total], compression)
         check(
-          `${budget.total} total ${compression} ≤ ${formatSize(limit)}`,
+          `${budget.total} total ${compression} ≤ ${formatBytes(limit)}`,
           value,
           limit,
-          () => `${budget.total} total ${compression} ${formatSize(value!)} > ${formatSize(limit)}`,
+          () => `${budget.total} total ${compression} ${formatBytes(value!)} > ${formatBytes(limit)}`,
         )
         continue
       }
@@ -151,12 +145,12 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
         largest = Math.max(largest ?? 0, value)
         if (value > limit) over.push([file, value])
       }
-      results.push({ budget: `${budget.path} ${compression} ≤ ${formatSize(limit)} per file`, value: largest, limit, ok: over.length === 0 })
+      results.push({ budget: `${budget.path} ${compression} ≤ ${formatBytes(limit)} per file`, value: largest, limit, ok: over.length === 0 })
       for (const [file, value] of over)
         alerts.push({
           rule: 'size-budget',
           severity: 'warning',
-          message: `${file} ${compression} ${formatSize(value)} > ${formatSize(limit)} (budget ${budget.path})`,
+          message: `${file} ${compression} ${formatBytes(value)} > ${formatBytes(limit)} (budget ${budget.path})`,
           value,
           threshold: limit,
         })
