@@ -28,10 +28,9 @@ const SEED = testSeed(0xc0ffee)
 const SETS_SEED = SEED ^ 0x5eed
 const sets = outputSets(SETS_SEED)
 const STRATEGIES = ['incremental', 'swap', 'symlink'] as const satisfies readonly Strategy[]
-/** Trials per strategy (at least 100 in all must run). */
+/** Trials per strategy (110 in all, every one of them run: no time budget decides how many). */
 const TRIALS: Record<Strategy, number> = { incremental: 56, swap: 27, symlink: 27 }
-const MIN_TRIALS = 100
-const BUDGET_MS = 120_000
+const ALL_TRIALS = Object.values(TRIALS).reduce((sum, n) => sum + n, 0)
 const PARALLEL = 2
 const silent = { warn: () => {} }
 
@@ -231,12 +230,12 @@ async function crashTrial(strategy: Strategy, crashAfter: number): Promise<Trial
   }
 }
 
-/** Runs `task` over `items` with `limit` in flight; stops starting new ones once `deadline` has passed. */
-async function pool<T, R>(items: readonly T[], limit: number, deadline: number, task: (item: T) => Promise<R>): Promise<R[]> {
+/** Runs `task` over every item with `limit` in flight. */
+async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = []
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < items.length && performance.now() < deadline) {
+    while (next < items.length) {
       const item = items[next++]!
       results.push(await task(item))
     }
@@ -271,18 +270,19 @@ function summarize(trials: Trial[]): string {
 }
 
 describe('SIGKILL during a commit', () => {
-  it(`recovers exactly A or exactly B after a kill -9 at ≥ ${MIN_TRIALS} seeded points`, { timeout: BUDGET_MS + 120_000 }, async () => {
+  // The timeout only stops a hung run: 110 trials take ~40 s on a quiet 2-core machine.
+  it(`recovers exactly A or exactly B after a kill -9 at ${ALL_TRIALS} seeded points`, { timeout: 900_000 }, async () => {
     const rng = seeded(SEED)
     const perStrategy = STRATEGIES.map((strategy) => crashPoints(strategy, rng).map((point) => ({ strategy, point })))
-    // Round robin, so a run stopped by the time budget still covers every strategy.
+    // Round robin, so the strategies' trials interleave.
     const queue = Array.from({ length: Math.max(...perStrategy.map((list) => list.length)) }, (_, i) => perStrategy.map((list) => list[i])).flat().filter((x) => x !== undefined)
     const started = performance.now()
-    const trials = await pool(queue, PARALLEL, started + BUDGET_MS, ({ strategy, point }) => crashTrial(strategy, point))
+    const trials = await pool(queue, PARALLEL, ({ strategy, point }) => crashTrial(strategy, point))
     const failed = trials.filter((t) => t.problems.length > 0 || t.final === 'mixed')
     const mixed = trials.filter((t) => t.final === 'mixed').length
     console.log(`[crash] ${trials.length} trials in ${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}: ${summarize(trials)}; mixed states after recovery: ${mixed}; trials with problems: ${failed.length}`)
     expect(failed.map((t) => `${t.strategy} @${t.crashAfter} (${t.window}): ${t.problems.join(' / ')}`)).toEqual([])
-    expect(trials.length).toBeGreaterThanOrEqual(MIN_TRIALS)
+    expect(trials.length).toBe(ALL_TRIALS)
     for (const strategy of STRATEGIES) {
       const mine = trials.filter((t) => t.strategy === strategy)
       // The interesting windows were hit: both outcomes occur for every strategy.
@@ -311,7 +311,7 @@ describe('SIGKILL during recovery', () => {
         return { index: jobIndex++, strategy, commitPoint, recoverPoints, expected: (state === 'prepared' ? 'old' : 'new') as Final }
       }),
     )
-    const results = await pool(jobs, PARALLEL, Number.POSITIVE_INFINITY, async (job) => {
+    const results = await pool(jobs, PARALLEL, async (job) => {
       const cal = calibration.get(job.strategy)!
       const s = scratch()
       const problems: string[] = []
