@@ -24,6 +24,8 @@ export interface SizeSnapshot {
   git: GitInfo | null
   levels: CompressionLevels
   files: Record<string, FileSizes>
+  /** Entry points' initial-load files by entry name, where the bundler said (absent in older snapshots). */
+  entries?: Record<string, string[]>
 }
 
 export type TotalKey = SizeKind | 'all'
