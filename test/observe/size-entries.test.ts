@@ -10,6 +10,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { rspack, type Configuration as RspackConfiguration } from '@rspack/core'
 import * as esbuild from 'esbuild'
+import { rolldown, type Plugin as RolldownPlugin } from 'rolldown'
 import { rollup, type Plugin as RollupPlugin } from 'rollup'
 import { build as viteBuild, type Plugin as VitePlugin } from 'vite'
 import webpack from 'webpack'
@@ -21,6 +22,7 @@ import type { BuildReport } from '../../src/observe/types.js'
 import { createPluginInstance } from '../../src/plugin/instance.js'
 import type { Options } from '../../src/plugin/plugin-options.js'
 import rspackPlugin from '../../plugins/rspack.js'
+import rolldownPlugin from '../../plugins/rolldown.js'
 import webpackPlugin from '../../plugins/webpack.js'
 import { cleanup, tempApp } from '../support/bundler-app.js'
 
@@ -161,6 +163,34 @@ describe('Rollup: two entries sharing a chunk', () => {
     expect(third.sizes!.budgets.map((b) => b.ok)).toEqual([true, false])
     expect(third.alerts).toEqual([expect.objectContaining({ rule: 'size-budget', message: expect.stringMatching(/^entry cli initial load brotli .* > /) })])
     expect(second.alerts?.map((a) => a.message)).toEqual([expect.stringMatching(/^entry main initial load gzip/)])
+  })
+})
+
+describe('Rolldown: an entry with static and dynamic imports', () => {
+  it('counts the entry chunk and its static imports, not the chunks it imports dynamically', async () => {
+    const root = tempApp('rolldown-app', made)
+    const dist = path.join(root, 'dist')
+    let report: BuildReport | undefined
+    const plugin = rolldownPlugin({ summary: false, onReport: (r) => void (report = r) }) as RolldownPlugin
+    const bundle = await rolldown({
+      cwd: root,
+      input: { main: path.join(root, 'src/main.js') },
+      moduleTypes: { '.svg': 'asset', '.css': 'asset' },
+      logLevel: 'silent',
+      plugins: [plugin],
+    })
+    try {
+      await bundle.write({ dir: dist, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' })
+    } finally {
+      await bundle.close()
+    }
+    expect(report?.status).toBe('committed')
+    const main = entry(report!, 'main')
+    expect(sorted(main.files)).toEqual(sorted(staticClosure(dist, ['main.js'])))
+    const dynamic = filesIn(dist).filter((f) => /^chunks\/(chart|settings)-/.test(f))
+    expect(dynamic).toHaveLength(2)
+    for (const file of dynamic) expect(main.files).not.toContain(file)
+    expect({ raw: main.raw, gzip: main.gzip, brotli: main.brotli }).toEqual(zlibTotals(dist, main.files))
   })
 })
 
