@@ -3,6 +3,7 @@ import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rol
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
+import { bundleEntries } from './entry-graph.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 
 /**
@@ -90,7 +91,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
     },
     writeBundle: {
       order: 'post',
-      async handler() {
+      async handler(_options, bundle) {
         if (!current || current.settled) return
         current.settled = true
         const { target } = current
@@ -104,6 +105,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
         let removal: Promise<void> | undefined
         try {
           captureDir(capture, target.staging)
+          capture.entries(bundleEntries(bundle))
         } catch (error) {
           await capture.abort(error)
           this.error(describeError(error))

@@ -26,6 +26,7 @@ import type { InputOptions, NormalizedOutputOptions, Plugin as RollupPlugin, Rol
 import { describeError, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
+import { bundleEntries } from './entry-graph.js'
 import { outputDirOf, RollupBuild } from './rollup-build.js'
 
 interface OutputTarget {
@@ -85,8 +86,9 @@ export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
     writeBundle: {
       order: 'pre',
       sequential: true,
-      async handler(output) {
+      async handler(output, bundle) {
         const dir = dirOf(output)
+        if (dir) build?.entries(dir, bundleEntries(bundle))
         const report = dir ? await build?.written(dir) : undefined
         if (report?.error !== undefined) this.error(describeError(report.error))
       },

@@ -5,6 +5,8 @@ import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
 import { frameworkWarning } from './vite-frameworks.js'
+import { bundleEntries } from './entry-graph.js'
+import type { EntryPoint } from '../observe/size/entry-point.js'
 
 /**
  * Vite 8 (Rolldown inside).
@@ -47,6 +49,8 @@ interface Target {
 interface BuildState {
   targets: Target[]
   written: Set<string>
+  /** Entry points per written dir (staging), for the size report. */
+  entries: Map<string, EntryPoint[]>
   settled: boolean
   error: unknown
 }
@@ -126,7 +130,7 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   const stateOf = (env: string): BuildState => {
     let state = builds.get(env)
     if (!state) {
-      state = { targets: targetsByEnv.get(env) ?? [], written: new Set(), settled: false, error: undefined }
+      state = { targets: targetsByEnv.get(env) ?? [], written: new Set(), entries: new Map(), settled: false, error: undefined }
       builds.set(env, state)
     }
     return state
@@ -167,8 +171,12 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
     // leaves the output unmarked and the build is rolled back.
     writeBundle: {
       order: 'post',
-      handler(outputOptions) {
-        if (outputOptions.dir) stateOf(this.environment.name).written.add(path.resolve(outputOptions.dir))
+      handler(outputOptions, bundle) {
+        if (!outputOptions.dir) return
+        const state = stateOf(this.environment.name)
+        const dir = path.resolve(outputOptions.dir)
+        state.written.add(dir)
+        state.entries.set(dir, [...(state.entries.get(dir) ?? []), ...bundleEntries(bundle, root)])
       },
     },
     closeBundle: {
@@ -191,6 +199,7 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
           const capture = captures[i]!
           try {
             captureDir(capture, target.staging)
+            capture.entries(state.entries.get(target.staging) ?? [])
           } catch (error) {
             await capture.abort(error)
             failure ??= error

@@ -1,6 +1,7 @@
 import { loadPicomatch } from '../../core/publish-order.js'
 import { EmitOptimizerError } from '../../errors.js'
 import type { Delta, SizeComparison, Sizes, TotalKey, Totals } from './delta.js'
+import type { EntrySizes } from './entries.js'
 import { TOTAL_KEYS } from './delta.js'
 import { formatBytes } from '../format-bytes.js'
 
@@ -16,12 +17,15 @@ export interface SizeLimits {
 /**
  * - `{ path: 'assets/*.js', maxGzip }`: every output file matching the glob (picomatch).
  * - `{ total: 'js', maxGzip }`: the total of a kind (`js`, `css`, `html`, `images`, `fonts`, `other`) or `all`.
+ * - `{ entry: 'main', maxGzip }`: an entry point's initial load (its chunk, static imports, their
+ *   CSS and assets); unchecked in an output that has no entry of that name.
  * - `{ maxIncrease: '5%' | bytes }`: growth of a total (`all` by default, gzip when on, else raw)
  *   against the baseline, or the previous build when there is no baseline (or `against: 'previous'`).
  */
 export type Budget =
   | ({ path: string } & SizeLimits)
   | ({ total: TotalKey } & SizeLimits)
+  | ({ entry: string } & SizeLimits)
   | { maxIncrease: number | `${number}%`; total?: TotalKey; compression?: Compression; against?: 'baseline' | 'previous' }
 
 /** A budget a build exceeded: shown like the other alerts (`rule: 'size-budget'`). */
@@ -61,7 +65,9 @@ export function validateBudgets(budgets: readonly Budget[]): void {
       if (budget.total !== undefined && !TOTAL_KEYS.includes(budget.total)) fail(`total must be one of ${TOTAL_KEYS.join(', ')}.`)
       return
     }
-    if (!('path' in budget) && !('total' in budget)) fail('give `path` (a glob), `total` (a kind or "all") or `maxIncrease`.')
+    if (!('path' in budget) && !('total' in budget) && !('entry' in budget))
+      fail('give `path` (a glob), `total` (a kind or "all"), `entry` (an entry point\'s name) or `maxIncrease`.')
+    if ('entry' in budget && (typeof budget.entry !== 'string' || budget.entry === '')) fail('entry must be the name of an entry point.')
     if ('total' in budget && !TOTAL_KEYS.includes(budget.total)) fail(`total must be one of ${TOTAL_KEYS.join(', ')}.`)
     const limits = LIMITS.filter(([key]) => budget[key] !== undefined)
     if (limits.length === 0) fail('give maxBytes, maxGzip or maxBrotli (bytes).')
@@ -79,6 +85,7 @@ const pick = (sizes: Sizes | Delta, compression: Compression): number | null => 
 export interface BudgetInput {
   files: Record<string, Sizes>
   totals: Totals
+  entries: readonly EntrySizes[]
   baseline: SizeComparison | null
   previous: SizeComparison | null
   /** How the baseline is named in messages, e.g. `main (3f2a1bc)`. */
@@ -133,6 +140,17 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
           value,
           limit,
           () => `${budget.total} total ${compression} ${formatBytes(value!)} > ${formatBytes(limit)}`,
+        )
+        continue
+      }
+      if ('entry' in budget) {
+        const found = input.entries.find((entry) => entry.name === budget.entry)
+        const value = found ? pick(found, compression) : null
+        check(
+          `entry ${budget.entry} ${compression} ≤ ${formatBytes(limit)}`,
+          value,
+          limit,
+          () => `entry ${budget.entry} initial load ${compression} ${formatBytes(value!)} > ${formatBytes(limit)}`,
         )
         continue
       }

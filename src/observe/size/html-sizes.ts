@@ -99,6 +99,15 @@ export function renderSizesHtml(s: SizeSummary | null): string {
   })
   const enc = [...(all.gzip !== null ? ['gzip'] : []), ...(all.brotli !== null ? ['brotli'] : [])]
   const kinds = `<table id="size-kinds"><thead><tr><th>kind</th><th>files</th><th>raw</th>${enc.map((e) => `<th>${e}</th>`).join('')}<th>Δ ${compression} vs previous</th><th>Δ ${compression} vs baseline</th></tr></thead><tbody>${kindRows.join('')}</tbody></table>`
+  // A latest.json written before entry totals has none.
+  const entryRows = (s.entries ?? []).map(
+    (e) =>
+      `<tr class="size-entry"><td><code>${esc(e.name)}</code></td><td class="num" title="${esc(e.files.join('\n'))}">${e.files.length}</td>${sizeCell(e.raw)}${e.gzip !== null ? sizeCell(e.gzip) : ''}${e.brotli !== null ? sizeCell(e.brotli) : ''}${deltaCell(e.previous?.[compression] ?? null)}${deltaCell(e.baseline?.[compression] ?? null)}</tr>`,
+  )
+  const entries =
+    entryRows.length === 0
+      ? ''
+      : `<h3>Entry points (initial load)</h3><p class="meta">The entry chunk, its static imports and the CSS and assets the bundler ties to them; dynamic imports are not counted. Hover the file count for the files.</p><table id="size-entries"><thead><tr><th>entry</th><th>files</th><th>raw</th>${enc.map((e) => `<th>${e}</th>`).join('')}<th>Δ ${compression} vs previous</th><th>Δ ${compression} vs baseline</th></tr></thead><tbody>${entryRows.join('')}</tbody></table>`
 
   // One table per order; radio buttons (labels in the headers) pick the one shown, without a script.
   const fileDelta = new Map((s.baseline ?? s.previous)?.changes.map((c) => [c.path, c.delta[compression] ?? c.delta.raw]) ?? [])
@@ -131,5 +140,5 @@ export function renderSizesHtml(s: SizeSummary | null): string {
       ? ''
       : `<h3>Budgets</h3><table id="size-budgets"><thead><tr><th>budget</th><th>value</th><th>limit</th><th></th></tr></thead><tbody>${s.budgets.map((b) => `<tr class="${b.ok ? 'ok' : 'over'}"><td>${esc(b.budget)}</td><td class="num">${b.value === null ? '–' : esc(b.budget.includes('%') ? `${b.value} %` : formatBytes(b.value))}</td><td class="num">${esc(b.budget.includes('%') ? `${b.limit} %` : formatBytes(b.limit))}</td><td class="${b.ok ? 'down' : 'up'}">${b.ok ? '✓ ok' : '✗ over'}</td></tr>`).join('')}</tbody></table>`
   const work = `<p class="meta">${s.work.compressed} file${s.work.compressed === 1 ? '' : 's'} compressed this build, ${s.work.cached} from the cache, ${s.work.ms.toFixed(1)} ms.</p>`
-  return `<section class="sizes" id="sizes"><h2>Output size</h2>${cardHtml}${headline}${kinds}<h3>By ${compression} size</h3>${bars(s, compression)}${changes}${budgets}<h3>Files (${s.files.length})</h3><div class="files">${radios}<p class="meta">sort by: <label class="sortby" for="sort-path">name</label> · <label class="sortby" for="sort-raw">raw</label> · <label class="sortby" for="sort-compressed">${compression}</label> · <label class="sortby" for="sort-delta">change</label></p>${tables.join('')}</div>${more}${work}</section>`
+  return `<section class="sizes" id="sizes"><h2>Output size</h2>${cardHtml}${headline}${kinds}${entries}<h3>By ${compression} size</h3>${bars(s, compression)}${changes}${budgets}<h3>Files (${s.files.length})</h3><div class="files">${radios}<p class="meta">sort by: <label class="sortby" for="sort-path">name</label> · <label class="sortby" for="sort-raw">raw</label> · <label class="sortby" for="sort-compressed">${compression}</label> · <label class="sortby" for="sort-delta">change</label></p>${tables.join('')}</div>${more}${work}</section>`
 }

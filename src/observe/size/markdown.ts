@@ -95,6 +95,26 @@ export function renderMarkdown(input: MarkdownInput): string {
   }
   lines.push('')
 
+  // A latest.json written before entry totals has none.
+  if (s.entries?.length) {
+    lines.push('**Entry points** (initial load: entry chunk, static imports, their CSS and assets)', '')
+    const columns = header.map((cell, i) => (i === 0 ? 'entry' : cell))
+    lines.push(`| ${columns.join(' | ')} |`, `| :-- | ${columns.slice(1).map(() => '--:').join(' | ')} |`)
+    for (const entry of s.entries) {
+      const cells = [
+        escapeMarkdown(entry.name),
+        String(entry.files.length),
+        formatBytes(entry.raw),
+        ...(entry.gzip !== null ? [formatBytes(entry.gzip)] : []),
+        ...(entry.brotli !== null ? [formatBytes(entry.brotli)] : []),
+        deltaWithPercent(entry.previous?.[compression] ?? null, entry[compression]),
+        deltaWithPercent(entry.baseline?.[compression] ?? null, entry[compression]),
+      ]
+      lines.push(`| ${cells.join(' | ')} |`)
+    }
+    lines.push('')
+  }
+
   const reference = s.baseline ?? s.previous
   if (reference && reference.changes.length > 0) {
     const name = s.baseline ? s.baseline.label : 'the previous build'
