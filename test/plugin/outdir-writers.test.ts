@@ -174,3 +174,75 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
     expect([...snapshot(path.join(dir, 'dist')).keys()]).toEqual(['logo.txt'])
   })
 })
+
+/**
+ * Vite 8 (vite-app fixture: a public dir, CSS, an SVG) with the same two Rollup plugins as Vite
+ * users write them (`dist/*` deleted at buildStart, a file copied in writeBundle) and
+ * vite-plugin-static-copy, which writes into Vite's resolved `build.outDir`.
+ */
+function viteConfig(dir: string, run: Run): InlineConfig {
+  const plugins: VitePlugin[] = [
+    del({ targets: 'dist/*', cwd: dir }) as VitePlugin,
+    copy({ targets: [{ src: path.join(dir, 'assets/logo.txt'), dest: path.join(dir, 'dist') }], hook: 'writeBundle' }) as VitePlugin,
+    ...viteStaticCopy({ targets: [{ src: 'assets/extra.txt', dest: 'static' }] }),
+    failing(run.fail) as VitePlugin,
+  ]
+  if (run.plugin)
+    plugins.push(unplugin.vite({ summary: false, stateDir: path.join(dir, '.eo-state'), onReport: (r) => void run.reports?.push(r) }) as VitePlugin)
+  return { root: dir, configFile: false, logLevel: 'silent', plugins }
+}
+
+function viteApp(): string {
+  const dir = tempApp('vite-app', temps)
+  withAsset(dir)
+  fs.writeFileSync(path.join(dir, 'assets/extra.txt'), 'extra\n')
+  return dir
+}
+
+const editFormat = (dir: string): void => fs.writeFileSync(path.join(dir, 'src/format.js'), 'export const format = (name) => `Hi, ${name}!`\n')
+
+describe('Vite with rollup-plugin-delete, rollup-plugin-copy and vite-plugin-static-copy', () => {
+  // Vite's chunk hashes depend on the app's absolute path: native and plugin builds share one dir.
+  it('equals the native output; a no-change rebuild touches nothing; one change writes only what changed', async () => {
+    const dir = viteApp()
+    const dist = path.join(dir, 'dist')
+    await viteBuild(viteConfig(dir, { plugin: false }))
+    const nativeTree = snapshot(dist)
+    expect(nativeTree.has('logo.txt') && nativeTree.has('static/extra.txt')).toBe(true)
+    const reports: BuildReport[] = []
+    await viteBuild(viteConfig(dir, { plugin: true, reports }))
+    expect(reports.map((r) => r.status)).toEqual(['committed'])
+    expect(diffTrees(snapshot(dist), nativeTree)).toEqual([])
+
+    const before = fileStamps(dist)
+    await viteBuild(viteConfig(dir, { plugin: true, reports }))
+    expect(fileStamps(dist)).toEqual(before)
+    expect(writtenFiles(reports[1]!)).toEqual([])
+
+    editFormat(dir)
+    await viteBuild(viteConfig(dir, { plugin: true, reports }))
+    const ours = snapshot(dist)
+    const after = fileStamps(dist)
+    const touched = [...after.keys()].filter((file) => after.get(file) !== before.get(file))
+    expect(touched.sort()).toEqual(writtenFiles(reports[2]!))
+    expect(touched.length).toBeGreaterThan(0)
+    expect(touched.filter((file) => file.endsWith('.txt') || file.endsWith('.svg'))).toEqual([])
+    expect(stagingLeftovers(dist)).toEqual([])
+    await viteBuild(viteConfig(dir, { plugin: false }))
+    expect(diffTrees(snapshot(dist), ours)).toEqual([])
+  })
+
+  it.each(HOOKS)('a failure in %s keeps the previous output byte for byte, with the original error', async (hook) => {
+    const dir = viteApp()
+    await viteBuild(viteConfig(dir, { plugin: true }))
+    const tree = snapshot(path.join(dir, 'dist'))
+    const stamps = fileStamps(path.join(dir, 'dist'))
+    editFormat(dir)
+    const reports: BuildReport[] = []
+    await expect(viteBuild(viteConfig(dir, { plugin: true, fail: hook, reports }))).rejects.toThrow(`planted failure in ${hook}`)
+    expect(diffTrees(snapshot(path.join(dir, 'dist')), tree)).toEqual([])
+    expect(fileStamps(path.join(dir, 'dist'))).toEqual(stamps)
+    expect(reports.map((r) => r.status)).toEqual(['rolled-back'])
+    expect(fs.readdirSync(dir).filter((name) => name.includes('.eo-kept-') || name.includes('.eo-staging-'))).toEqual([])
+  })
+})
