@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { rolldown, type Plugin as RolldownPlugin } from 'rolldown'
 import { rollup, type Plugin, type RollupOptions } from 'rollup'
 import copyModule from 'rollup-plugin-copy'
 import del from 'rollup-plugin-delete'
@@ -244,5 +245,55 @@ describe('Vite with rollup-plugin-delete, rollup-plugin-copy and vite-plugin-sta
     expect(fileStamps(path.join(dir, 'dist'))).toEqual(stamps)
     expect(reports.map((r) => r.status)).toEqual(['rolled-back'])
     expect(fs.readdirSync(dir).filter((name) => name.includes('.eo-kept-') || name.includes('.eo-staging-'))).toEqual([])
+  })
+})
+
+/** Rolldown tells the output directory only at write time: the plugin's `outDir` names it. */
+async function rolldownBuild(dir: string, run: Run): Promise<void> {
+  const plugins = [
+    del({ targets: 'dist/*', cwd: dir }),
+    copy({ targets: [{ src: path.join(dir, 'assets/logo.txt'), dest: path.join(dir, 'dist') }] }),
+    failing(run.fail),
+  ] as RolldownPlugin[]
+  if (run.plugin)
+    plugins.push(
+      unplugin.rolldown({
+        outDir: 'dist',
+        summary: false,
+        stateDir: path.join(dir, '.eo-state'),
+        onReport: (r) => void run.reports?.push(r),
+      }) as RolldownPlugin,
+    )
+  const bundle = await rolldown({ cwd: dir, input: path.join(dir, 'src/main.js'), moduleTypes: { '.css': 'empty' }, logLevel: 'silent', plugins })
+  try {
+    await bundle.write({ dir: path.join(dir, 'dist') })
+  } finally {
+    await bundle.close()
+  }
+}
+
+describe('Rolldown with rollup-plugin-delete and rollup-plugin-copy', () => {
+  it('equals the native output, touches nothing when nothing changed, and keeps the previous output on a failure after the delete', async () => {
+    const dir = tempApp('rollup-app', temps)
+    withAsset(dir)
+    const dist = path.join(dir, 'dist')
+    await rolldownBuild(dir, { plugin: false })
+    const nativeTree = snapshot(dist)
+    expect(nativeTree.has('logo.txt')).toBe(true)
+    const reports: BuildReport[] = []
+    await rolldownBuild(dir, { plugin: true, reports })
+    expect(diffTrees(snapshot(dist), nativeTree)).toEqual([])
+    const stamps = fileStamps(dist)
+    await rolldownBuild(dir, { plugin: true, reports })
+    expect(fileStamps(dist)).toEqual(stamps)
+    expect(reports.map((r) => r.status)).toEqual(['committed', 'committed'])
+
+    editChart(dir)
+    for (const hook of HOOKS) {
+      await expect(rolldownBuild(dir, { plugin: true, fail: hook, reports }), hook).rejects.toThrow(`planted failure in ${hook}`)
+      expect(diffTrees(snapshot(dist), nativeTree), hook).toEqual([])
+      expect(fileStamps(dist), hook).toEqual(stamps)
+    }
+    expect(reports.slice(2).map((r) => r.status)).toEqual(HOOKS.map(() => 'rolled-back'))
   })
 })
