@@ -297,3 +297,45 @@ describe('Rolldown with rollup-plugin-delete and rollup-plugin-copy', () => {
     expect(reports.slice(2).map((r) => r.status)).toEqual(HOOKS.map(() => 'rolled-back'))
   })
 })
+
+describe('outDirWriters: plugins declared by name', () => {
+  /** A hand-written pair: one empties dist at buildStart, one writes a sitemap into it at closeBundle. */
+  const own = (dir: string): Plugin[] => [
+    { name: 'wipe', buildStart: () => fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true }) },
+    {
+      name: 'my-sitemap',
+      closeBundle() {
+        fs.mkdirSync(path.join(dir, 'dist'), { recursive: true })
+        fs.writeFileSync(path.join(dir, 'dist/sitemap.xml'), '<urlset/>\n')
+      },
+    },
+  ]
+  const build = async (dir: string, plugin: boolean, fail?: Hook): Promise<void> => {
+    const plugins: Plugin[] = [css, ...own(dir), failing(fail)]
+    if (plugin) plugins.push(unplugin.rollup({ summary: false, stateDir: path.join(dir, '.eo-state'), outDirWriters: ['wipe', 'my-sitemap'] }) as Plugin)
+    const output = { dir: path.join(dir, 'dist'), format: 'es' as const }
+    const bundle = await rollup({ input: path.join(dir, 'src/main.js'), plugins, output })
+    try {
+      await bundle.write(output)
+    } finally {
+      await bundle.close()
+    }
+  }
+
+  it('are part of the transaction: native output, nothing touched when nothing changed, previous output kept on failure', async () => {
+    const dir = tempApp('rollup-app', temps)
+    const dist = path.join(dir, 'dist')
+    await build(dir, false)
+    const nativeTree = snapshot(dist)
+    expect(nativeTree.has('sitemap.xml')).toBe(true)
+    await build(dir, true)
+    expect(diffTrees(snapshot(dist), nativeTree)).toEqual([])
+    const stamps = fileStamps(dist)
+    await build(dir, true)
+    expect(fileStamps(dist)).toEqual(stamps)
+    editChart(dir)
+    await expect(build(dir, true, 'generateBundle')).rejects.toThrow('planted failure in generateBundle')
+    expect(diffTrees(snapshot(dist), nativeTree)).toEqual([])
+    expect(fileStamps(dist)).toEqual(stamps)
+  })
+})
