@@ -198,3 +198,24 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
     }
   })
 })
+
+describe('the plain Rspack plugin (unplugin-emit-optimizer/rspack) inside Rsbuild', () => {
+  it('steps aside with one warning naming unplugin-emit-optimizer/rsbuild; the build succeeds with the native output', () => {
+    const native = app(false)
+    built(rsbuildBuild(native.dir))
+    const expected = snapshot(native.dist)
+
+    const ours = app(false)
+    // Where an Rspack plugin goes in Rsbuild: `tools.rspack`.
+    edit(ours.dir, 'rsbuild.config.ts', (text) =>
+      `import emitOptimizer from 'unplugin-emit-optimizer/rspack';\n${text.replace('plugins: [pluginReact()],', 'plugins: [pluginReact()],\n  tools: { rspack: { plugins: [emitOptimizer()] } },')}`,
+    )
+    expect(fs.readFileSync(path.join(ours.dir, 'rsbuild.config.ts'), 'utf8')).toContain('tools: { rspack')
+    const result = built(rsbuildBuild(ours.dir))
+    expect(result.output.match(/\[emit-optimizer\] Rsbuild detected/g), result.output).toHaveLength(1)
+    expect(result.output).toContain('Use unplugin-emit-optimizer/rsbuild in rsbuild.config')
+    expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
+    // Stepped aside: no transaction, so no state dir.
+    expect(fs.existsSync(path.join(ours.dir, 'node_modules', '.cache', 'emit-optimizer'))).toBe(false)
+  })
+})
