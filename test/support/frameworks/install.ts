@@ -101,6 +101,8 @@ export async function install(spec: InstallSpec, node?: string): Promise<Install
   if (fs.existsSync(path.join(dir, COMPLETE))) return installed
   fs.mkdirSync(CACHE, { recursive: true })
   const work = fs.mkdtempSync(`${dir}.installing-`)
+  // mkdtemp's 0700 would make the install private; it is shared like the rest of node_modules.
+  fs.chmodSync(work, 0o755)
   try {
     const all = { ...spec.dependencies, ...spec.devDependencies }
     log(
