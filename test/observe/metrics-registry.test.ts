@@ -67,6 +67,7 @@ describe('metrics registry', () => {
     // A commit that fails (a directory where a file must go) counts one failed write.
     const fs = await import('node:fs')
     fs.mkdirSync(`${p.outDir}/assets/f1.js/x`, { recursive: true })
+    fs.writeFileSync(`${p.outDir}/assets/f1.js/x/not-ours.txt`, '')
     const report = await p.build(files(4))
     expect(report.status).toBe('rolled-back')
     expect(report.failedIn).toBe('commit')

@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BuildReport } from '../../src/observe/types.js'
 import { unplugin } from '../../src/adapters/unplugin.js'
-import { cleanup, fileStamps, tempApp } from '../support/bundler-app.js'
+import { cleanup, fileStamps, occupy, tempApp } from '../support/bundler-app.js'
 import { diffTrees, snapshot } from '../support/tree.js'
 
 const temps: string[] = []
@@ -141,11 +141,11 @@ describe('esbuild adapter', () => {
     const dir = copyFixture()
     await build(dir)
     editChart(dir)
-    // A directory where the new chart chunk must go: that write fails mid-commit.
+    // A directory holding a file not ours where the new chart chunk must go: the commit is refused.
     const planned = await build(dir, { plugin: false, write: false })
     const chunk = planned.outputFiles?.map((file) => path.relative(dist(dir), file.path)).find((file) => /^chunks\/chart-.*\.js$/.test(file) && !fs.existsSync(path.join(dist(dir), file)))
     expect(chunk).toBeDefined()
-    fs.mkdirSync(path.join(dist(dir), chunk!, 'x'), { recursive: true })
+    occupy(path.join(dist(dir), chunk!))
     const before = snapshot(dist(dir))
     const reports: BuildReport[] = []
     await expect(build(dir, { reports })).rejects.toThrow(/EO_/)

@@ -9,7 +9,7 @@ import { rollup, watch, type OutputOptions, type Plugin, type RollupOptions, typ
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BuildReport } from '../../src/observe/types.js'
 import { unplugin } from '../../src/adapters/unplugin.js'
-import { cleanup, fileStamps, tempApp } from '../support/bundler-app.js'
+import { cleanup, fileStamps, occupy, tempApp } from '../support/bundler-app.js'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/rollup-app', import.meta.url))
@@ -173,20 +173,20 @@ describe('rollup adapter', () => {
     const dir = copyFixture()
     await build(dir)
     editChart(dir)
-    // A directory where the new chart chunk must go: that write fails mid-commit.
+    // A directory holding a file not ours where the new chart chunk must go: the commit is refused.
     const before = trees(dir)
     const reports: BuildReport[] = []
     const blocker: Plugin = {
       name: 'blocker',
       generateBundle(_output, bundle) {
-        for (const file of Object.keys(bundle)) if (file.startsWith('chunks/chart-') && file.endsWith('.mjs')) fs.mkdirSync(path.join(dir, 'dist', file, 'x'), { recursive: true })
+        for (const file of Object.keys(bundle)) if (file.startsWith('chunks/chart-') && file.endsWith('.mjs')) occupy(path.join(dir, 'dist', file))
       },
     }
     await expect(build(dir, { reports, extra: [blocker] })).rejects.toThrow(/EO_/)
-    // The blocking directory holds no file, so dist's file tree must be equal. lib/ is another
-    // output directory, committed separately: it is either untouched or its complete new build.
+    // dist's file tree is the previous one plus the blocker's file. lib/ is another output
+    // directory, committed separately: it is either untouched or its complete new build.
     const after = trees(dir)
-    expect(diffTrees(after.dist, before.dist)).toEqual([])
+    expect(diffTrees(after.dist, before.dist)).toEqual([expect.stringMatching(/^unexpected chunks\/chart-[\w-]+\.mjs\/not-ours\.txt /)])
     expect(reports.find((report) => path.basename(report.outDir) === 'dist')?.status).toBe('rolled-back')
     const lib = reports.find((report) => path.basename(report.outDir) === 'lib')
     if (lib?.status !== 'committed') expect(diffTrees(after.lib, before.lib)).toEqual([])

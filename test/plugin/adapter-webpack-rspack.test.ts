@@ -10,7 +10,7 @@ import webpack from 'webpack'
 import { afterAll, describe, expect, it } from 'vitest'
 import rspackPlugin from '../../plugins/rspack.js'
 import webpackPlugin, { type Options } from '../../plugins/webpack.js'
-import { cleanup, deletedFiles, fileStamps, reportQueue, tempApp, writtenFiles, type ReportQueue } from '../support/bundler-app.js'
+import { cleanup, deletedFiles, fileStamps, occupy, reportQueue, tempApp, writtenFiles, type ReportQueue } from '../support/bundler-app.js'
 import { diffTrees, snapshot } from '../support/tree.js'
 
 /** The part of a compiler these tests drive; webpack's and Rspack's have the same shape. */
@@ -237,7 +237,7 @@ describe.each(bundlers.map((bundler) => [bundler.name, bundler] as const))('%s a
       write(native.dir, 'greet.js', greet)
       await build(native.dir, {})
       const main = fs.readdirSync(native.dist).find((file) => /^main\..*\.js$/.test(file))!
-      fs.mkdirSync(path.join(dist, main, 'x'), { recursive: true })
+      occupy(path.join(dist, main))
       const before = snapshot(dist)
       write(dir, 'greet.js', greet)
       const stats = await build(dir, { eo: { onReport: queue.onReport } })

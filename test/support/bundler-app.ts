@@ -81,3 +81,13 @@ export function writtenFiles(report: BuildReport): string[] {
 export function deletedFiles(report: BuildReport): string[] {
   return (report.result?.files ?? []).filter((file) => file.status === 'deleted').map((file) => file.path).sort()
 }
+
+/**
+ * Makes the commit of `file` fail: a directory at its path holding a file that is not ours. The
+ * engine replaces a directory by a file, but never deletes what it did not write (without a clean),
+ * so the commit is refused (EO_OUTDIR_INVALID) and the build rolled back.
+ */
+export function occupy(file: string): void {
+  fs.mkdirSync(file, { recursive: true })
+  fs.writeFileSync(path.join(file, 'not-ours.txt'), '')
+}
