@@ -73,7 +73,12 @@ export async function recordVersion(ctx: EngineContext, input: RecordInput): Pro
     const sha256 = hashContents(file.contents)
     files[file.path] = { size: file.size, sha256, mode: file.mode }
     let put = stored.get(sha256)
-    if (put === undefined) stored.set(sha256, (put = store.put(sha256, file.contents, file.source, ctx.fsyncFiles)))
+    if (put === undefined) {
+      put = store.put(sha256, file.contents, file.source, ctx.fsyncFiles)
+      stored.set(sha256, put)
+      // A failed put is forgotten, so the queue's retry (EMFILE) stores it again.
+      put.catch(() => stored.delete(sha256))
+    }
     await put
   })
   if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
