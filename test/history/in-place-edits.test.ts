@@ -36,7 +36,12 @@ function builds(rng: Rng): Build[] {
   for (let i = 0; i < 12; i++) first[`${['assets', 'chunks'][i % 2]}/f${i}.js`] = { contents: text(rng.int(64, 4096)), ...(i % 3 === 0 ? { mode: 0o644 } : {}) }
   first['index.html'] = { contents: text(300) }
   first['bin/run.sh'] = { contents: Buffer.from('#!/bin/sh\necho 1\n'), mode: 0o755 }
-  const second: Build = { ...first, 'index.html': { contents: text(300) }, 'assets/f0.js': { contents: text(900), mode: 0o644 }, 'extra.css': { contents: text(77) } }
+  const second: Build = {
+    ...first,
+    'index.html': { contents: text(300) },
+    'assets/f0.js': { contents: text(900), mode: 0o644 },
+    'extra.css': { contents: text(77) },
+  }
   delete second['chunks/f1.js']
   const third: Build = { ...second, 'assets/f2.js': { contents: text(1500) }, 'bin/run.sh': { contents: Buffer.from('#!/bin/sh\necho 3\n'), mode: 0o700 } }
   return [first, second, third]
@@ -188,11 +193,15 @@ describe('a damaged store', () => {
     expect(broken.join('\n')).toMatch(/chunks\/f3\.js \(stored content altered\)/)
     // A same-size alteration needs a re-hash: the cheap check of list does not claim the first version broken for it...
     expect(broken[2]).not.toMatch(/chunks\/f1\.js/)
-    expect(list.out.at(-1)).toBe('run "emit-optimizer history repair --out dist": it stores again what outDir still holds, copies hard-linked objects, and drops the versions it cannot restore')
+    expect(list.out.at(-1)).toBe(
+      'run "emit-optimizer history repair --out dist": it stores again what outDir still holds, copies hard-linked objects, and drops the versions it cannot restore',
+    )
     // ...verify --deep does.
     const verify = io()
     expect(await runCli(['verify', '--deep', '--out', 'dist'], verify.io, root)).toBe(1)
-    expect(verify.out).toContain('history: 3 versions, ' + `${new Set([v1, v2, v3].flatMap((v) => Object.values(v!.files).map((f) => f.sha256))).size} stored files hashed, damaged`)
+    expect(verify.out).toContain(
+      'history: 3 versions, ' + `${new Set([v1, v2, v3].flatMap((v) => Object.values(v!.files).map((f) => f.sha256))).size} stored files hashed, damaged`,
+    )
     expect(verify.out.find((line) => line.startsWith(`! ${ids[0]} `))).toMatch(/chunks\/f1\.js \(stored content altered\)/)
     await expect(rollback('dist', { root, logger: silent, to: ids[1] })).rejects.toMatchObject({
       code: 'EO_HISTORY_CORRUPT',
