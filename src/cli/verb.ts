@@ -50,7 +50,12 @@ export function outDir(ctx: CommandContext): string {
 
 /** The recover command for the same outDir, with the location flags the user gave. */
 export function recoverCommand(ctx: CommandContext): string {
-  const parts = ['emit-optimizer', 'recover', '--out', outDir(ctx)]
+  return commandFor(ctx, ['recover'])
+}
+
+/** An `emit-optimizer` command (`words`: verb and subcommand) for the same outDir, with the location flags the user gave. */
+export function commandFor(ctx: CommandContext, words: string[]): string {
+  const parts = ['emit-optimizer', ...words, '--out', outDir(ctx)]
   for (const flag of ['root', 'state-dir']) {
     const value = ctx.flags.string(flag)
     if (value !== undefined) parts.push(`--${flag}`, value)

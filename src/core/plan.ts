@@ -4,6 +4,7 @@ import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
 import { lstatOrUndefined } from './fs.js'
 import { loadHasher } from './hash.js'
+import { statProvesUnchanged } from './stat-proof.js'
 import type { Manifest, ManifestEntry } from './manifest.js'
 import type { PublishGroup } from './publish-order.js'
 import type { IoQueue } from './queue.js'
@@ -55,6 +56,8 @@ export interface PlanInput {
   desired: DesiredFile[]
   explicitDeletes: string[]
   manifest: Manifest | undefined
+  /** When the manifest was written (its mtime): files changed since then are compared by content (stat-proof.ts). */
+  manifestWrittenMs: number | undefined
   /** Whether a full listing of the current output is needed (clean, or a strategy that rebuilds the directory). */
   walk: boolean
   clean: boolean
@@ -89,9 +92,10 @@ export async function listTree(efs: EngineFs, dir: string): Promise<{ files: str
 
 /**
  * Decides, per path, whether to write, keep or delete. A file is kept untouched when its bytes
- * (and requested mode) equal the new content: proven by the manifest when size, mtime and inode
- * still match what the last commit recorded, by reading and comparing the bytes otherwise (a file
- * changed behind our back is therefore detected and rewritten).
+ * (and requested mode) equal the new content: proven by the manifest when its stat still matches
+ * what the last commit recorded and it was not changed since (stat-proof.ts), by reading and
+ * comparing the bytes otherwise (a file edited, truncated, chmod-ed or touched behind our back is
+ * therefore detected and rewritten).
  */
 export async function buildPlan(input: PlanInput): Promise<Plan> {
   const { fs: efs, queue, currentDir, manifest } = input
@@ -122,7 +126,7 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
     }
     if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
     const recorded = manifest?.files[file.path]
-    if (recorded && recorded.hash === hash && recorded.size === size && recorded.mtimeMs === existing.mtimeMs && recorded.ino === existing.ino) {
+    if (recorded && recorded.hash === hash && input.manifestWrittenMs !== undefined && statProvesUnchanged(recorded, existing, input.manifestWrittenMs)) {
       plan.unchanged.set(file.path, recorded)
       return
     }

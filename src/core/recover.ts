@@ -29,10 +29,14 @@ export interface RecoverResult {
   interruptedRun?: RecoveredRun
 }
 
-/** Completes a commit whose journal says `committed`; idempotent. */
+/**
+ * Completes a commit whose journal says `committed`; idempotent. The manifest is written after
+ * the strategy's cleanup, which unlinks names of inodes the new output shares (swap, symlink):
+ * its mtime then bounds every output file's ctime, which the next plan relies on (stat-proof.ts).
+ */
 export async function finishCommitted(ctx: EngineContext, journal: Journal, observers: readonly CommitObserver[]): Promise<void> {
-  await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
   await strategies[journal.strategy].finish(ctx, journal)
+  await writeManifest(ctx.fs, ctx.paths.manifest, journal.manifest, ctx.fsync)
   for (const [observer, record] of participants(ctx, journal, observers))
     await observer.committed(ctx, { txId: journal.txId, manifest: journal.manifest }, record)
   await removeJournal(ctx)

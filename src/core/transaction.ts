@@ -285,6 +285,7 @@ async function commitTransaction(
 
     const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
     if (manifest) validateManifestPaths(manifest, ctx.paths.manifest, opts.outDir)
+    const manifestWrittenMs = manifest && (await lstatOrUndefined(ctx.fs, ctx.paths.manifest))?.mtimeMs
     const currentDir = await currentOutput(ctx, opts.strategy)
     const { desired, deletes } = await resolvePending(ctx, currentDir, pending)
     const plan = await buildPlan({
@@ -294,6 +295,7 @@ async function commitTransaction(
       desired: [...desired.values()],
       explicitDeletes: deletes,
       manifest,
+      manifestWrittenMs,
       walk: opts.clean || opts.strategy !== 'incremental',
       clean: opts.clean,
       classify: createPublishClassifier(opts.publishOrder),

@@ -8,6 +8,7 @@ import { readLock, type LockStatus } from './lock.js'
 import { readManifest } from './manifest.js'
 import { resolveTransactionOptions, type Strategy } from './transaction-options.js'
 import { listTree } from './plan.js'
+import { statProvesUnchanged } from './stat-proof.js'
 import { IoQueue } from './queue.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 
@@ -21,8 +22,9 @@ export interface InspectOptions {
 
 export interface VerifyOptions extends InspectOptions {
   /**
-   * Re-hash every file. Without it a file whose size, mtime and inode match the manifest is
-   * trusted and only the others are hashed.
+   * Re-hash every file. Without it a file whose stat proves it unchanged since the commit (size,
+   * mode, mtime and inode match, ctime older than the manifest: stat-proof.ts) is trusted and only
+   * the others are hashed.
    * @default false
    */
   deep?: boolean
@@ -90,13 +92,14 @@ export async function verify(outDir: string, options: VerifyOptions = {}): Promi
   if (!manifest) return result
   result.txId = manifest.txId
   result.committedAt = manifest.committedAt
+  const manifestWrittenMs = (await lstatOrUndefined(efs, paths.manifest))?.mtimeMs
   const queue = new IoQueue(32)
   const hashContents = await loadHasher()
   await queue.each(Object.entries(manifest.files), async ([rel, entry]) => {
     const stats = await lstatOrUndefined(efs, path.join(dir, rel))
     if (!stats) return void result.missing.push(rel)
     if (!stats.isFile() || stats.size !== entry.size || (stats.mode & 0o7777) !== entry.mode) return void result.modified.push(rel)
-    if (!options.deep && stats.mtimeMs === entry.mtimeMs && stats.ino === entry.ino) return
+    if (!options.deep && manifestWrittenMs !== undefined && statProvesUnchanged(entry, stats, manifestWrittenMs)) return
     result.hashed++
     if (hashContents(await efs.readFile(path.join(dir, rel))) !== entry.hash) result.modified.push(rel)
   })

@@ -1,25 +1,49 @@
-import { constants } from 'node:fs'
+import { constants, type Stats } from 'node:fs'
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { ignoring, lstatOrUndefined, readdirNames, type EngineFs } from '../core/fs.js'
 import { hashContents } from '../core/hash.js'
 import type { HistoryPaths } from './paths.js'
 
-/** How an object shares the output file's bytes. */
-export type PlaceMethod = 'reflink' | 'link' | 'copy'
+/** How an object gets its bytes: a copy-on-write clone of the staged file, or a write of the bytes in memory. */
+export type PlaceMethod = 'reflink' | 'write'
 
-/** Errors meaning "this filesystem cannot do that here", after which the next method is tried. */
-const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL', 'EXDEV', 'ENOTTY', 'EMLINK'])
+/** Errors meaning "this filesystem cannot clone here", after which the store writes instead. */
+const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL', 'EXDEV', 'ENOTTY'])
+
+/** Stored objects are not for editing: read-only, and never a link to another file. */
+const OBJECT_MODE = 0o444
 
 /**
- * Content-addressed file store. An object is placed by reflink (copy-on-write: btrfs, XFS, APFS),
- * else by hard link to the file just staged (no bytes copied: ext4), else by copy. A hard-linked
- * object shares its inode with the published file (and so its mode and mtime); the engine only ever replaces output files by
- * rename, so the object keeps its bytes, and every read is verified against the name (sha256) in
- * case something else edited the file in place.
+ * Per objects directory, whether reflinks work there: probed by the first object a process
+ * stores, then kept (watch mode commits many times; a failed clone costs a syscall and a temp file).
+ */
+const methods = new Map<string, PlaceMethod>()
+
+/** What is wrong with a stored object, as `history list`, `verify --deep` and `history repair` name it. */
+export type ObjectProblem =
+  /** Not in the store. */
+  | 'missing'
+  /** Its size or (deep check) its sha256 differs from its name: the bytes were changed. */
+  | 'altered'
+  /**
+   * A hard link shared with another file (stores written before objects were copies): intact
+   * now, but an in-place edit of that file would alter it. `history repair` copies it.
+   */
+  | 'shared'
+
+/**
+ * Content-addressed file store. An object is an independent copy of the content, so nothing
+ * done to outDir (in-place writes, truncation, chmod, touch) reaches a stored version: a reflink
+ * of the staged file where the filesystem clones (btrfs, XFS, APFS: no bytes copied), else the
+ * bytes the commit holds in memory written once (ext4: no read back). Only content no version
+ * stored yet is written, so a commit pays for what it changed.
+ *
+ * An object is created under its final name, exclusively: a crash mid-write leaves it short,
+ * which the size check of the next `put` (and the sha256 check of every read) catches; recovery
+ * removes the objects of a rolled-back commit anyway.
  */
 export class ObjectStore {
-  private method: PlaceMethod = 'reflink'
   private dirReady = false
 
   constructor(
@@ -27,61 +51,93 @@ export class ObjectStore {
     private readonly paths: HistoryPaths,
   ) {}
 
-  /** Stores `source`'s bytes as object `sha256` unless it is already there. Returns whether it was added. */
-  async put(sha256: string, source: string): Promise<boolean> {
+  /**
+   * Stores `contents` (whose bytes are also in the file `source`) as object `sha256` unless an
+   * intact one is there. `fsync`: flush it (durability `full`).
+   */
+  async put(sha256: string, contents: Uint8Array, source: string, fsync: boolean): Promise<void> {
     const target = this.paths.object(sha256)
     if (!this.dirReady) {
       await this.efs.mkdir(this.paths.objects, { recursive: true })
       this.dirReady = true
     }
-    for (;;) {
-      // Puts run concurrently: only the first failure of a method moves all of them to the next.
-      const method = this.method
-      try {
-        if (method === 'link') {
-          await this.efs.link(source, target)
-          return true
-        }
-        // A copy is not atomic: it goes to a temp name first, so a crash never leaves a
-        // partial object under a valid name.
-        if ((await lstatOrUndefined(this.efs, target)) !== undefined) return false
-        const temp = `${target}.${process.pid}.tmp`
-        await this.efs.copyFile(source, temp, method === 'reflink' ? constants.COPYFILE_FICLONE_FORCE : 0)
-        await this.efs.rename(temp, target)
-        return true
-      } catch (error) {
-        const code = errnoCode(error)
-        if (code === 'EEXIST') return false
-        if (method === 'copy' || !UNSUPPORTED.has(code ?? '')) throw error
-        if (this.method === method) this.method = method === 'reflink' ? 'link' : 'copy'
-      }
+    // Puts run concurrently: the first to probe decides for all of them.
+    if ((methods.get(this.paths.objects) ?? 'reflink') === 'reflink' && (await this.clone(source, target))) {
+      if (fsync) await this.efs.fsyncPath(target)
+      return
     }
+    try {
+      await this.efs.writeFile(target, contents, { flag: 'wx', mode: OBJECT_MODE })
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error
+      const stats = await this.efs.lstat(target)
+      if (stats.size === contents.byteLength && stats.nlink === 1) return
+      // Short (a crash mid-write) or shared with another file: replaced by a fresh copy.
+      await this.replace(target, contents)
+    }
+    if (fsync) await this.efs.fsyncPath(target)
+  }
+
+  /**
+   * Clones `source` as object `target` (temp name first: a failed clone leaves nothing; the
+   * rename replaces a short or shared object). False when the filesystem cannot clone.
+   */
+  private async clone(source: string, target: string): Promise<boolean> {
+    const temp = `${target}.${process.pid}.tmp`
+    try {
+      await this.efs.copyFile(source, temp, constants.COPYFILE_FICLONE_FORCE)
+    } catch (error) {
+      await ignoring(this.efs.unlink(temp))
+      if (!NO_REFLINK.has(errnoCode(error) ?? '')) throw error
+      methods.set(this.paths.objects, 'write')
+      return false
+    }
+    methods.set(this.paths.objects, 'reflink')
+    await this.efs.rename(temp, target)
+    return true
+  }
+
+  /** Writes `contents` as object `target` over whatever is there, atomically. */
+  async replace(target: string, contents: Uint8Array): Promise<void> {
+    const temp = `${target}.${process.pid}.tmp`
+    await ignoring(this.efs.unlink(temp))
+    await this.efs.writeFile(temp, contents, { flag: 'wx', mode: OBJECT_MODE })
+    await this.efs.rename(temp, target)
   }
 
   /** The bytes of object `sha256`, verified; `EO_HISTORY_CORRUPT` when missing or altered. */
   async read(sha256: string, forPath: string, versionId: string): Promise<Buffer> {
     const file = this.paths.object(sha256)
+    const fix = `Run "emit-optimizer history repair --out <dir>" (it re-stores what outDir still holds and drops what cannot be restored), or restore another version; outDir was not changed.`
     let bytes: Buffer
     try {
       bytes = await this.efs.readFile(file)
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error
-      throw new EmitOptimizerError(
-        'EO_HISTORY_CORRUPT',
-        `the stored content of "${forPath}" in version ${versionId} is missing: "${file}". ` +
-          `Restore another version ("emit-optimizer history list"); outDir was not changed.`,
-        { path: file },
-      )
+      throw new EmitOptimizerError('EO_HISTORY_CORRUPT', `the stored content of "${forPath}" in version ${versionId} is missing: "${file}". ${fix}`, {
+        path: file,
+      })
     }
     if (hashContents(bytes) !== sha256) {
       throw new EmitOptimizerError(
         'EO_HISTORY_CORRUPT',
-        `the stored content of "${forPath}" in version ${versionId} was altered: "${file}" no longer hashes to ` +
-          `its name (was the published file edited in place?). Restore another version; outDir was not changed.`,
+        `the stored content of "${forPath}" in version ${versionId} was altered: "${file}" no longer hashes to its name. ${fix}`,
         { path: file },
       )
     }
     return bytes
+  }
+
+  /**
+   * What is wrong with object `sha256` of `size` bytes, or undefined when it is intact: lstat
+   * only, or with `deep` its bytes re-hashed too.
+   */
+  async check(sha256: string, size: number, deep: boolean): Promise<ObjectProblem | undefined> {
+    const file = this.paths.object(sha256)
+    const stats: Stats | undefined = await lstatOrUndefined(this.efs, file)
+    if (stats === undefined || !stats.isFile()) return 'missing'
+    if (stats.size !== size || (deep && hashContents(await this.efs.readFile(file)) !== sha256)) return 'altered'
+    return stats.nlink > 1 ? 'shared' : undefined
   }
 
   /** Every object's sha256, and the names of temp files of copies a crash interrupted. */

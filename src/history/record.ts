@@ -54,13 +54,16 @@ export interface RecordInput {
 /**
  * Before the commit point: stores the new output's contents and writes the version record. A
  * file the previous version already holds (same path, same manifest hash, same mode) reuses its
- * sha256 and object, so an incremental build stores and hashes only what it changed.
+ * sha256 and object, so an incremental build stores and hashes only what it changed; content
+ * already stored under another path or version costs one failed exclusive create.
  */
 export async function recordVersion(ctx: EngineContext, input: RecordInput): Promise<Version> {
   const paths = await ownStore(ctx)
   const previousVersion = input.previous?.version === undefined ? undefined : await readVersion(ctx.fs, paths, input.previous.version)
   const store = new ObjectStore(ctx.fs, paths)
   const files: Record<string, VersionFile> = {}
+  // Files of equal content in this output are stored once (and never by two puts at a time).
+  const stored = new Map<string, Promise<void>>()
   await ctx.queue.each(input.files, async (file) => {
     const known = previousVersion?.files[file.path]
     if (known && known.mode === file.mode && known.size === file.size && input.previous?.files[file.path]?.hash === file.hash) {
@@ -68,8 +71,15 @@ export async function recordVersion(ctx: EngineContext, input: RecordInput): Pro
       return
     }
     const sha256 = hashContents(file.contents)
-    await store.put(sha256, file.source)
     files[file.path] = { size: file.size, sha256, mode: file.mode }
+    let put = stored.get(sha256)
+    if (put === undefined) {
+      put = store.put(sha256, file.contents, file.source, ctx.fsyncFiles)
+      stored.set(sha256, put)
+      // A failed put is forgotten, so the queue's retry (EMFILE) stores it again.
+      put.catch(() => stored.delete(sha256))
+    }
+    await put
   })
   if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
   const sorted: Record<string, VersionFile> = {}

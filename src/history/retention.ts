@@ -83,7 +83,7 @@ export async function collectGarbage(efs: EngineFs, paths: HistoryPaths, index: 
   for (const sha of objects) {
     if (inUse.has(sha)) continue
     const stats = await efs.lstat(paths.object(sha))
-    // A hard-linked object still shared with a published file frees nothing.
+    // An object of an older store, hard-linked with a published file, frees nothing.
     if (stats.nlink === 1) result.bytesFreed += stats.size
     await store.remove(sha)
     result.objectsRemoved++

@@ -2,6 +2,9 @@ import { OUT_FLAG, UsageError } from '../args.js'
 import { displayPath, formatTime, plural } from '../format.js'
 import { engineOptions, LOCK_TIMEOUT_FLAG, lockTimeout, outDir, printJson, warnings, type CommandContext, type Verb } from '../verb.js'
 import { diffVersions, gcHistory, listHistory, rebuildHistory, showVersion } from '../../history/history-api.js'
+import { checkHistory } from '../../history/check.js'
+import { repairHistory } from '../../history/repair.js'
+import { damageLines } from '../history-damage.js'
 import { formatBytes } from '../../observe/format-bytes.js'
 import type { VersionSummary } from '../../history/versions.js'
 
@@ -15,9 +18,11 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
     args: [],
     async run(ctx) {
       const view = await listHistory(outDir(ctx), engineOptions(ctx))
+      const check = await checkHistory(outDir(ctx), engineOptions(ctx))
+      const code = check.ok ? 0 : 1
       if (ctx.flags.boolean('json')) {
-        printJson(ctx.io, view)
-        return 0
+        printJson(ctx.io, { ...view, check })
+        return code
       }
       const dir = displayPath(view.outDir, ctx.cwd)
       if (view.versions.length === 0) {
@@ -40,7 +45,8 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
       for (const row of rows) ctx.io.out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '))
       if (view.current !== null && !view.versions.some((v) => v.id === view.current))
         ctx.io.out(`outDir holds version ${view.current}, which is no longer kept`)
-      return 0
+      for (const line of damageLines(ctx, check)) ctx.io.out(line)
+      return code
     },
   },
   show: {
@@ -100,6 +106,22 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
       return 0
     },
   },
+  repair: {
+    args: [],
+    async run(ctx) {
+      const result = await repairHistory(outDir(ctx), { ...engineOptions(ctx), ...lockTimeout(ctx), ...warnings(ctx) })
+      if (ctx.flags.boolean('json')) {
+        printJson(ctx.io, result)
+        return 0
+      }
+      ctx.io.out(
+        `repair: ${plural(result.objectsRestored, 'stored file')} restored from outDir, ${plural(result.linksBroken, 'hard-linked object')} copied, ` +
+          `${plural(result.versionsDropped.length, 'unrestorable version')} dropped; ${plural(result.versionsKept, 'version')} kept, all restorable`,
+      )
+      for (const id of result.versionsDropped) ctx.io.out(`dropped ${id}`)
+      return 0
+    },
+  },
   rebuild: {
     args: [],
     async run(ctx) {
@@ -113,15 +135,19 @@ const SUBCOMMANDS: Record<string, { args: string[]; run(ctx: CommandContext, arg
 
 export const historyVerb: Verb = {
   name: 'history',
-  summary: 'list, show or diff the recorded versions of outDir; gc or rebuild the store',
-  positionals: 'list | show <id> | diff <a> <b> | gc | rebuild',
+  summary: 'list, show or diff the recorded versions of outDir; gc, repair or rebuild the store',
+  positionals: 'list | show <id> | diff <a> <b> | gc | repair | rebuild',
   flags: { out: OUT_FLAG, 'lock-timeout': LOCK_TIMEOUT_FLAG },
   details: [
     'A version is named by its id, a unique prefix of it (4+ characters), latest, current (what outDir holds) or previous.',
-    'list: newest first, * marks what outDir holds. show: mode, size, sha256 prefix and path of each file.',
+    'list: newest first, * marks what outDir holds; ! a version whose stored files are missing, altered (size) or hard-linked.',
+    'show: mode, size, sha256 prefix and path of each file.',
     'diff: A added, M changed (content or mode), D removed, from <a> to <b>.',
     'gc: remove stored files no kept version uses (also done as versions expire). rebuild: recreate the index from the version records.',
-    'Exit codes: 0 done; 2 unknown version (EO_HISTORY_NOT_FOUND), damaged store (EO_HISTORY_CORRUPT), usage or engine error.',
+    'repair: re-hash every stored file; store a missing or altered one again from outDir when a file there still has its content,',
+    '  copy hard-linked ones, drop the versions still not restorable.',
+    'Exit codes: 0 done; 1 (list) a kept version cannot be restored;',
+    '  2 unknown version (EO_HISTORY_NOT_FOUND), damaged store (EO_HISTORY_CORRUPT), usage or engine error.',
   ].join('\n'),
   async run(ctx) {
     const [name = 'list', ...args] = ctx.flags.positionals

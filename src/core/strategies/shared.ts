@@ -8,7 +8,7 @@ import type { Plan, PlannedWrite } from '../plan.js'
 
 export interface WrittenFile {
   entry: ManifestEntry
-  /** Where it was staged: the history store links its object from there. */
+  /** Where it was staged: the history store clones its object from there where the filesystem can. */
   stagedAt: string
   /** Time to stage this file (write, stat, chmod, fsync), for latency reports. */
   durationMs: number
