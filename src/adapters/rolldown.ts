@@ -3,7 +3,8 @@ import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rol
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
-import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
+import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
+import { warmUpEngine } from '../core/warm-up.js'
 
 /**
  * Rolldown (JS API, CLI, `watch()`).
@@ -67,6 +68,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
       return output.file && !output.dir ? { ...output, file: path.join(staging, path.basename(output.file)) } : { ...output, dir: staging }
     },
     buildStart(inputOptions) {
+      warmUpEngine()
       root = inputOptions.cwd ?? root
     },
     async buildEnd(error) {
@@ -101,17 +103,15 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
           bundlerCleans: target.bundlerCleans,
           logger: contextLogger(this),
         })
-        let removal: Promise<void> | undefined
         try {
-          captureDir(capture, target.staging)
+          // Adopted: the commit renames the staged files into place; the staging dir goes after it.
+          captureDir(capture, target.staging, true)
         } catch (error) {
+          removeDir(target.staging)
           await capture.abort(error)
           this.error(describeError(error))
-        } finally {
-          removal = removeDirLater(target.staging)
         }
-        const report = await capture.commit()
-        await removal
+        const report = await capture.commit(() => removeDir(target.staging))
         if (report.error !== undefined) this.error(describeError(report.error))
       },
     },

@@ -36,11 +36,14 @@ export interface PublishStrategy {
 
 /**
  * Writes one new file at `target`, created exclusively ('wx'). Staging locations are private
- * directories (0o700) until published, so the file can be created with its final mode.
+ * directories (0o700) until published, so the file can be created with its final mode. A file
+ * the bundler already wrote on this filesystem (`from`) is renamed here instead: zero copy, and
+ * from then on the journal covers it like any staged file.
  */
 export async function stageFile(ctx: EngineContext, target: string, write: PlannedWrite): Promise<WrittenFile> {
   const started = performance.now()
-  await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
+  const moved = write.from !== undefined && (await adopted(ctx, write.from, target))
+  if (!moved) await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
   let stats = await ctx.fs.stat(target)
   // The umask may have stripped bits of a mode we must keep (e.g. a replaced 0o666 file).
   if (write.mode !== undefined && (stats.mode & 0o7777) !== write.mode) {
@@ -52,6 +55,17 @@ export async function stageFile(ctx: EngineContext, target: string, write: Plann
     entry: { size: write.contents.byteLength, hash: write.hash, mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, ino: stats.ino },
     stagedAt: target,
     durationMs: performance.now() - started,
+  }
+}
+
+/** Renames `from` to `target`; false when they are on different filesystems (EXDEV), then the caller writes the bytes. */
+async function adopted(ctx: EngineContext, from: string, target: string): Promise<boolean> {
+  try {
+    await ctx.fs.rename(from, target)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false
+    throw error
   }
 }
 
