@@ -106,11 +106,23 @@ export async function populateDir(ctx: EngineContext, dir: string, currentDir: s
   await ctx.queue.each(plan.writes, async (write) => {
     written.set(write.path, await stageFile(ctx, path.join(dir, write.path), write))
   })
-  if (ctx.fsync) await ctx.queue.each(['', ...dirs], (rel) => ctx.fs.fsyncPath(path.join(dir, rel)))
+  if (ctx.fsync) await fsyncDirs(ctx, ['', ...dirs].map((rel) => path.join(dir, rel)))
   return written
 }
 
-/** fsyncs a set of directories (errors other than a vanished directory propagate). */
+/**
+ * fsyncs a set of directories (errors other than a vanished directory propagate), all in flight
+ * together up to the queue's concurrency: the I/O queue runs the items of one batch one after
+ * another, which made 30 flushes wait for each other, where concurrent ones share the
+ * filesystem's journal commits (ext4, xfs). Settles every started flush before failing.
+ */
 export async function fsyncDirs(ctx: EngineContext, dirs: Iterable<string>): Promise<void> {
-  await ctx.queue.each(new Set(dirs), (dir) => ignoring(ctx.fs.fsyncPath(dir)))
+  const list = [...new Set(dirs)]
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < list.length) await ignoring(ctx.fs.fsyncPath(list[next++]!))
+  }
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(ctx.queue.concurrency, list.length) }, worker))
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
 }
