@@ -9,7 +9,11 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { createProject, ensureFramework, median, runCli, type Framework } from '../test/frameworks/node22.js'
+import { ensureFramework, type Framework } from '../test/support/frameworks/node22.js'
+import { createProject, FIXTURES } from '../test/support/frameworks/project.js'
+import { run } from '../test/support/frameworks/run.js'
+import { ASTRO, NUXT } from '../test/support/frameworks/starters.js'
+import { median } from './measure.mjs'
 
 const RUNS = Number(process.argv[2] ?? 3)
 
@@ -26,8 +30,8 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: 'Astro 7.3.5 basics (astro build)',
-    framework: () => ensureFramework('astro-7.3.5', { astro: '7.3.5' }),
+    name: `Astro ${ASTRO.dependencies.astro} basics (astro build)`,
+    framework: () => ensureFramework(ASTRO),
     fixture: 'astro-basics',
     config: {
       file: 'astro.config.mjs',
@@ -39,8 +43,8 @@ const CASES: Case[] = [
     outDir: 'dist',
   },
   {
-    name: 'Nuxt 4.5.2 starter (nuxt generate)',
-    framework: () => ensureFramework('nuxt-4.5.2', { nuxt: '4.5.2', vue: '3.5.45', 'vue-router': '5.5.1', vite: '8.3.8' }, { vite: '8.3.8' }),
+    name: `Nuxt ${NUXT.dependencies.nuxt} starter (nuxt generate)`,
+    framework: () => ensureFramework(NUXT),
     fixture: 'nuxt-v4',
     config: {
       file: 'nuxt.config.ts',
@@ -55,14 +59,15 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   const framework = await c.framework()
-  const dirs = { native: createProject(framework, c.fixture, { [c.config.file]: c.config.native }), entry: createProject(framework, c.fixture, { [c.config.file]: c.config.entry }) }
+  const project = (config: string): string => createProject(framework, c.fixture, { from: path.join(FIXTURES, c.fixture), files: { [c.config.file]: config } })
+  const dirs = { native: project(c.config.native), entry: project(c.config.entry) }
   const times: Record<'native' | 'entry', number[]> = { native: [], entry: [] }
   const [cli, args] = c.cli(framework)
-  for (let run = 0; run < RUNS; run++) {
+  for (let round = 0; round < RUNS; round++) {
     for (const variant of ['native', 'entry'] as const) {
       const dir = dirs[variant]
       for (const entry of c.clean) fs.rmSync(path.join(dir, entry), { recursive: true, force: true })
-      const result = await runCli(framework, dir, cli, args)
+      const result = await run(dir, [cli, ...args], { node: framework.node })
       if (result.code !== 0) throw new Error(`${c.name} (${variant}) failed:\n${result.output}`)
       times[variant].push(result.ms)
     }

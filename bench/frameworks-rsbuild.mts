@@ -7,24 +7,21 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { installPackage } from '../test/support/crash-apps.js'
-import { ensureBuilt, installStarter, starterCopy } from '../test/support/frameworks.js'
-import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../test/support/rsbuild-starter.js'
+import { install } from '../test/support/frameworks/install.js'
+import { createProject, ensureBuilt } from '../test/support/frameworks/project.js'
+import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../test/support/frameworks/starters.js'
+import { median } from './measure.mjs'
 
 const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
-const installed = installStarter(RSBUILD_STARTER)
-ensureBuilt('rsbuild')
+const installed = await install(RSBUILD_STARTER)
+await ensureBuilt('rsbuild')
 const pkg = installPackage()
 const times: Record<'native' | 'entry', number[]> = { native: [], entry: [] }
 for (let run = 0; run < RUNS; run++) {
   for (const variant of ['native', 'entry'] as const) {
-    const dir = starterCopy(installed, 'bench-rsbuild', pkg)
+    const dir = createProject(installed, 'bench-rsbuild', { from: installed.template, pkg })
     try {
       if (variant === 'entry') withEntry(dir)
       const result = rsbuildBuild(dir)
@@ -36,8 +33,8 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 const fmt = (values: number[]): string => `${Math.round(median(values))} ms (runs: ${values.map(Math.round).join(', ')})`
-console.log(`Rsbuild ${RSBUILD_STARTER.devDependencies['@rsbuild/core']} react-ts starter, cold \`rsbuild build\` (whole process), median of ${RUNS}:`)
+console.log(`Rsbuild ${RSBUILD_STARTER.devDependencies?.['@rsbuild/core']} react-ts starter, cold \`rsbuild build\` (whole process), median of ${RUNS}:`)
 console.log(`  without: ${fmt(times.native)}`)
 console.log(`  with unplugin-emit-optimizer/rsbuild: ${fmt(times.entry)}`)
-console.log(`  (${path.relative(process.cwd(), installed)})`)
+console.log(`  (${path.relative(process.cwd(), installed.dir)})`)
 fs.rmSync(path.dirname(path.dirname(pkg)), { recursive: true, force: true })

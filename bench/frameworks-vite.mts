@@ -9,8 +9,8 @@
 // dependencies are installed once from the npm registry (node_modules/.cache/eo-frameworks).
 import fs from 'node:fs'
 import path from 'node:path'
-import { sveltekitStarter, vitepressStarter, type FrameworkStarter } from '../test/support/framework-starters.js'
-import { median } from '../test/support/starters.js'
+import { sveltekitStarter, vitepressStarter, type FrameworkStarter } from '../test/support/frameworks/starters.js'
+import { median } from './measure.mjs'
 
 const RUNS = Number(process.env.RUNS ?? 3)
 const made: string[] = []
@@ -41,7 +41,7 @@ async function measure(starter: FrameworkStarter, entry: string): Promise<{ labe
 }
 
 try {
-  const rows = [await measure(vitepressStarter(made), 'vitepress'), await measure(sveltekitStarter(made), 'sveltekit')]
+  const rows = [await measure(await vitepressStarter(made), 'vitepress'), await measure(await sveltekitStarter(made), 'sveltekit')]
   console.log(`\ncold build, whole process, median of ${RUNS} (ms):`)
   console.log('| framework | files | without | with | difference | runs without / with |')
   console.log('|---|---|---|---|---|---|')

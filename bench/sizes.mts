@@ -9,6 +9,7 @@
 //     which gzips every chunk on every build.
 // Writes `sizeReport` into bench/results.json (other keys kept).
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'vite'
@@ -44,6 +45,8 @@ async function viteBuild(appDir: string, outDir: string, options: Options | unde
  * as the plugin runs them): less exposed to other load on the machine than whole builds.
  */
 const alone: number[] = []
+/** The same runs' CPU time (user + system): on a loaded machine the wall time is mostly waiting for a core. */
+const aloneCpu: number[] = []
 async function sizeStepAlone(variantDir: string): Promise<void> {
   const outDir = path.join(variantDir, 'dist')
   const stateDir = path.join(variantDir, 'state')
@@ -52,10 +55,13 @@ async function sizeStepAlone(variantDir: string): Promise<void> {
   if (!options) throw new Error('sizes are on by default')
   for (let i = 0; i < 31; i++) {
     const start = performance.now()
+    const cpu = process.cpuUsage()
     const prepared = await prepareSizes({ options, stateDir: Promise.resolve(stateDir), contents })
     const measured = await measureSizes({ options, root: appDir, outDir, stateDir, contents, prepared })
     if (measured?.summary.work.compressed !== 0) throw new Error('the repeated size step compressed files')
     if (i > 0) alone.push(round2(performance.now() - start)!)
+    const used = process.cpuUsage(cpu)
+    if (i > 0) aloneCpu.push(round2((used.user + used.system) / 1000)!)
   }
 }
 
@@ -135,6 +141,8 @@ const sizeReport = {
     target: '< 1 %',
     pass: median(noop.sizeMs.map((ms, i) => ms + noop.overlappedMs[i]!)) / median(noop.buildMs) < 0.01,
     sizeStepAloneMs: { min: Math.min(...alone), median: median(alone), runs: alone.length },
+    sizeStepAloneCpuMs: { min: Math.min(...aloneCpu), median: median(aloneCpu) },
+    loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))),
   },
   viteReportCompressedSize: {
     note: "Vite alone (no plugin): build.reportCompressedSize true (Vite's default) vs false",
@@ -149,6 +157,6 @@ const c = sizeReport.cold
 const n = sizeReport.noChange
 console.log(`cold build       ${c.buildMedianMs.toFixed(0)} ms (sizes off: ${c.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${c.compressedFiles} files: ${c.compressionWorkMedianMs.toFixed(1)} ms of work (${c.overlappedMedianMs.toFixed(1)} during the commit, ${c.afterCommitMedianMs.toFixed(1)} after) = ${c.compressionWorkSharePercent} % of the build; plugin ${c.pluginMedianMs.toFixed(0)} ms (sizes off: ${c.pluginWithoutSizesMedianMs.toFixed(0)} ms)`)
 console.log(`no-change build  ${n.buildMedianMs.toFixed(0)} ms (sizes off: ${n.buildWithoutSizesMedianMs.toFixed(0)} ms) · compressed ${n.compressedFiles} files · size step ${n.sizeWorkMedianMs.toFixed(2)} ms = ${n.sizeWorkSharePercent} % ${n.pass ? 'PASS' : 'MISS'} (< 1 %); plugin ${n.pluginMedianMs.toFixed(0)} ms (sizes off: ${n.pluginWithoutSizesMedianMs.toFixed(0)} ms): +${n.pluginDifferenceSharePercent} % of the build (report rendering included, noisy)`)
-console.log(`no-change size step alone (prepare + measure, in-process, ${n.sizeStepAloneMs.runs} runs): min ${n.sizeStepAloneMs.min.toFixed(2)} ms, median ${n.sizeStepAloneMs.median.toFixed(2)} ms = ${pct(n.sizeStepAloneMs.median, n.buildMedianMs)} % of the median no-change build`)
+console.log(`no-change size step alone (prepare + measure, in-process, ${n.sizeStepAloneMs.runs} runs): min ${n.sizeStepAloneMs.min.toFixed(2)} ms, median ${n.sizeStepAloneMs.median.toFixed(2)} ms = ${pct(n.sizeStepAloneMs.median, n.buildMedianMs)} % of the median no-change build; CPU time min ${n.sizeStepAloneCpuMs.min.toFixed(2)} ms, median ${n.sizeStepAloneCpuMs.median.toFixed(2)} ms = ${pct(n.sizeStepAloneCpuMs.median, n.buildMedianMs)} %; load average ${n.loadAverage.join(' ')}`)
 console.log(`vite's own reportCompressedSize (default on) adds ${sizeReport.viteReportCompressedSize.coldAddsMs} ms cold and ${sizeReport.viteReportCompressedSize.noChangeAddsMs} ms on a no-change rebuild`)
 mergeResults(path.join(here, 'results.json'), { sizeReport })

@@ -17,6 +17,7 @@ import { describeError, startCapture, type PluginLogger } from '../plugin/captur
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
 import { warmUpEngine } from '../core/warm-up.js'
+import { metafileEntries } from './entry-graph.js'
 
 const PLUGIN_NAME = 'unplugin-emit-optimizer'
 
@@ -49,6 +50,10 @@ export function esbuildAdapter(build: PluginBuild, instance: PluginInstance): vo
   // Unknown output, or one whose transaction `emit-optimizer run` owns: esbuild writes it itself.
   if (outDir === undefined || ownedByRun(outDir)) return
   initial.write = false
+  // The entry points' initial-load files come from the metafile: asked for when sizes are on, and
+  // removed from the result again unless the user asked for it too.
+  const ownMetafile = instance.options.sizes !== false && !initial.metafile
+  if (ownMetafile) initial.metafile = true
   const logger = loggerFor(instance.options, initial.logLevel)
   const umask = process.umask()
   build.onStart(() => warmUpEngine())
@@ -57,12 +62,15 @@ export function esbuildAdapter(build: PluginBuild, instance: PluginInstance): vo
     const capture = startCapture(instance, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })
     const files = result.outputFiles ?? []
     result.outputFiles = undefined
+    const metafile = result.metafile
+    if (ownMetafile) result.metafile = undefined
     if (result.errors.length > 0) {
       await capture.abort(buildError(result.errors))
       return undefined
     }
     try {
       for (const file of files) capture.write(file.path, file.contents, modeOf(file.contents, umask))
+      if (metafile) capture.entries(metafileEntries(metafile, root))
     } catch (error) {
       // An output outside outDir (EO_PATH_ESCAPE): nothing is written.
       await capture.abort(error)

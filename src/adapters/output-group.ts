@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { OutputCapture } from '../plugin/capture.js'
+import type { EntryPoint } from '../observe/size/entry-point.js'
 
 /**
  * One transaction for several compilers that write into one directory tree: the compilers of a
@@ -30,6 +31,8 @@ export interface BuildSink {
   write(file: string, contents: string | Uint8Array, mode?: number): void
   has(file: string): boolean
   delete(file: string): void
+  /** Entry points of the build (paths relative to its output path), for the size report. */
+  entries(list: readonly EntryPoint[]): void
   /** The build emitted. Resolves with what its commit reported, or undefined when another build reports the group's commit. */
   commit(): Promise<{ error?: unknown } | undefined>
   abort(error: unknown): Promise<unknown>
@@ -49,6 +52,13 @@ export interface GroupSettings {
   start(target: string): OutputCapture
 }
 
+/** A member's complete build: its files, deletes and entry points, by path in the group's outDir. */
+interface Built {
+  files: Map<string, Captured>
+  deletes: Set<string>
+  entries: EntryPoint[]
+}
+
 export class GroupMember {
   readonly name: string
   /** The member's path inside the group's outDir, posix, '' for the group's own dir. */
@@ -58,8 +68,8 @@ export class GroupMember {
   /** Finished since the group last settled. */
   fresh = false
   /** The latest finished build: its complete output, or why it failed. */
-  result: { files: Map<string, Captured>; deletes: Set<string> } | { error: unknown } | undefined
-  private pending: { files: Map<string, Captured>; deletes: Set<string> } | undefined
+  result: Built | { error: unknown } | undefined
+  private pending: Built | undefined
   private readonly group: OutputGroup
 
   constructor(group: OutputGroup, name: string, prefix: string) {
@@ -81,7 +91,7 @@ export class GroupMember {
   /** The sink of the build starting now. Paths are relative to the member's own output path. */
   open(): BuildSink {
     this.expect()
-    const build = { files: new Map<string, Captured>(), deletes: new Set<string>() }
+    const build: Built = { files: new Map(), deletes: new Set(), entries: [] }
     this.pending = build
     const current = (): boolean => this.pending === build
     return {
@@ -94,7 +104,10 @@ export class GroupMember {
         build.files.delete(this.key(file))
         build.deletes.add(this.key(file))
       },
-      commit: async () => (current() ? this.finish({ files: build.files, deletes: build.deletes }) : undefined),
+      entries: (list) => {
+        for (const entry of list) build.entries.push({ name: entry.name, files: entry.files.map((file) => this.key(file)) })
+      },
+      commit: async () => (current() ? this.finish(build) : undefined),
       abort: async (error) => (current() ? this.finish({ error }) : undefined),
     }
   }
@@ -192,11 +205,12 @@ export class OutputGroup {
           written.add(file)
         }
         for (const member of members) {
-          const result = member.result as { files: Map<string, Captured>; deletes: Set<string> }
+          const result = member.result as Built
           for (const [file, { contents, mode }] of result.files) {
             capture.write(file, contents, mode)
             written.add(file)
           }
+          capture.entries(result.entries)
         }
       } catch (caught) {
         return capture.abort(caught)

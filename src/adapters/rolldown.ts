@@ -3,8 +3,10 @@ import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rol
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
-import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
 import { warmUpEngine } from '../core/warm-up.js'
+import { bundleEntries } from './entry-graph.js'
+import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
+import { flattenPlugins, InPlaceOutputs, outDirWritersIn } from './outdir-writers.js'
 
 /**
  * Rolldown (JS API, CLI, `watch()`).
@@ -25,6 +27,11 @@ import { warmUpEngine } from '../core/warm-up.js'
  * `output.cleanDir` empties the staging dir instead, and takes effect at commit (`bundlerCleans`).
  * Several outputs (`write()` called per output, or an `output` array in the CLI config) commit
  * separately, each when its own `write()` finishes.
+ *
+ * With a plugin that writes outDir by path (rollup-plugin-delete, rollup-plugin-copy; see
+ * outdir-writers.ts) nothing is redirected: the build runs as an in-place session on the
+ * plugin's `outDir` option (Rolldown tells the output directory only at write time, after the
+ * delete ran), from a first `buildStart` to a last `closeBundle`.
  */
 
 interface Target {
@@ -49,6 +56,9 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
   /** staging dir → target, from `outputOptions`. */
   const targets = new Map<string, Target>()
   let current: Current | undefined
+  /** Plugins writing outDir by path, from the input options; the build's in-place sessions. */
+  let writers: string[] = []
+  let inPlace: InPlaceOutputs | undefined
 
   const abort = async (ctx: Pick<PluginContext, 'info' | 'warn'>, target: Target, error: unknown): Promise<void> => {
     removeDir(target.staging)
@@ -58,7 +68,13 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
   }
 
   return {
+    options(input) {
+      writers = outDirWritersIn(instance, flattenPlugins(input.plugins))
+      return null
+    },
     outputOptions(output: OutputOptions) {
+      // Builds in place (Rolldown builds lazily: this runs before buildStart).
+      if (writers.length > 0 && instance.options.outDir) return null
       const real = output.dir ?? (output.file ? path.dirname(output.file) : 'dist')
       const outDir = path.resolve(root, real)
       if (ownedByRun(outDir)) return null
@@ -67,11 +83,27 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
       sweepStaleStaging(outDir)
       return output.file && !output.dir ? { ...output, file: path.join(staging, path.basename(output.file)) } : { ...output, dir: staging }
     },
-    buildStart(inputOptions) {
-      warmUpEngine()
-      root = inputOptions.cwd ?? root
+    buildStart: {
+      // First: rollup-plugin-delete empties outDir in its buildStart.
+      order: 'pre',
+      async handler(inputOptions) {
+        warmUpEngine()
+        root = inputOptions.cwd ?? root
+        // A build whose closeBundle never reached ours (the JS API without `bundle.close()`).
+        await inPlace?.close(new Error('[emit-optimizer] the previous build was not closed; keeping the output before it.'))
+        inPlace = undefined
+        if (writers.length === 0) return
+        const { outDir } = instance.options
+        if (!outDir || ownedByRun(path.resolve(root, outDir))) {
+          if (!outDir) this.warn(`${writers.join(', ')} write the output directory by path: pass "outDir" to emit-optimizer to keep their writes in the transaction.`)
+          return
+        }
+        inPlace = new InPlaceOutputs(instance, { bundler: 'rolldown', root, logger: contextLogger(this), writers }, [path.resolve(root, outDir)])
+        await inPlace.open()
+      },
     },
     async buildEnd(error) {
+      if (error) inPlace?.failed(error)
       // A build error happens before any output options are known: report against the outputs
       // of earlier builds (watch mode), else Rolldown's default `dist`.
       if (!error) return
@@ -86,13 +118,15 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
       if (target) removeDir(target.staging)
     },
     async renderError(error) {
+      inPlace?.failed(error)
       if (!current || current.settled) return
       current.settled = true
       await abort(this, current.target, error)
     },
     writeBundle: {
       order: 'post',
-      async handler() {
+      async handler(outputOptions, bundle) {
+        if (inPlace) inPlace.written(outputOptions.dir ?? path.dirname(outputOptions.file ?? ''))
         if (!current || current.settled) return
         current.settled = true
         const { target } = current
@@ -106,6 +140,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
         try {
           // Adopted: the commit renames the staged files into place; the staging dir goes after it.
           captureDir(capture, target.staging, true)
+          capture.entries(bundleEntries(bundle))
         } catch (error) {
           removeDir(target.staging)
           await capture.abort(error)
@@ -115,15 +150,23 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
         if (report.error !== undefined) this.error(describeError(report.error))
       },
     },
-    async closeBundle(error) {
-      // Rolldown's own write failed (writeBundle never ran): the real outDir was not touched.
-      if (!current || current.settled) return
-      current.settled = true
-      await abort(
-        this,
-        current.target,
-        error ?? new Error(`[emit-optimizer] the bundle was not written to ${current.target.outDir}; keeping the previous output.`),
-      )
+    closeBundle: {
+      // Last: compression and sitemap plugins write in their closeBundle.
+      order: 'post',
+      async handler(error) {
+        const outputs = inPlace
+        inPlace = undefined
+        const failure = await outputs?.close(error)
+        if (failure !== undefined) this.error(describeError(failure))
+        // Rolldown's own write failed (writeBundle never ran): the real outDir was not touched.
+        if (!current || current.settled) return
+        current.settled = true
+        await abort(
+          this,
+          current.target,
+          error ?? new Error(`[emit-optimizer] the bundle was not written to ${current.target.outDir}; keeping the previous output.`),
+        )
+      },
     },
   }
 }

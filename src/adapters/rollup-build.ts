@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { RollupFsModule } from 'rollup'
 import type { PluginInstance } from '../plugin/instance.js'
+import type { EntryPoint } from '../observe/size/entry-point.js'
 import { startCapture, type OutputCapture, type PluginLogger } from '../plugin/capture.js'
 import type { BuildReport } from '../observe/types.js'
 
@@ -142,6 +143,12 @@ export class RollupBuild {
       }
     }
     this.groups.set(dir, group)
+  }
+
+  /** writeBundle, before `written`: the entry points of one output into `dir`, for the size report. */
+  entries(dir: string, list: readonly EntryPoint[]): void {
+    const group = this.groups.get(dir)
+    if (group?.status === 'open') group.capture.entries(list)
   }
 
   /**

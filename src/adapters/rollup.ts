@@ -20,13 +20,20 @@
  * uncommitted and is rolled back at `closeBundle` (or at the next build in watch mode).
  *
  * Left alone: a user-supplied `fs` (they route I/O elsewhere on purpose) and Rollup < 4.43.
+ *
+ * With a plugin that writes outDir by path (rollup-plugin-delete, rollup-plugin-copy; see
+ * outdir-writers.ts) the `fs` capture is not used: a companion plugin appended to the build runs
+ * it as an in-place session, from a first `buildStart` to a last `closeBundle`.
  */
 import fsp from 'node:fs/promises'
+import path from 'node:path'
 import type { InputOptions, NormalizedOutputOptions, Plugin as RollupPlugin, RollupFsModule } from 'rollup'
 import { describeError, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
+import { bundleEntries } from './entry-graph.js'
 import { outputDirOf, RollupBuild } from './rollup-build.js'
+import { flattenPlugins, InPlaceOutputs, inPlacePlugin, outDirWritersIn } from './outdir-writers.js'
 
 interface OutputTarget {
   dir?: string | undefined
@@ -49,6 +56,8 @@ const unfinished = (): Error =>
 
 export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
   let build: RollupBuild | undefined
+  /** The in-place sessions of the last build with outDir writers, closed by its last closeBundle. */
+  let inPlace: InPlaceOutputs | undefined
   const dirOf = (output: NormalizedOutputOptions): string | undefined => (build ? outputDirOf(output) : undefined)
 
   return {
@@ -58,15 +67,28 @@ export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
         // A watch rebuild, or a bundle that was never closed: settle what the last build left open.
         if (build?.pending) await build.fail(build.writeError ?? unfinished())
         build = undefined
+        // A build whose closeBundle never reached ours (another plugin's failed): put its output back.
+        await inPlace?.close(unfinished())
+        inPlace = undefined
         if (input.fs) return null
         // Every declared output is in a transaction of `emit-optimizer run`: Rollup writes them itself.
         const outputs = declaredOutputs(input).map(outputDirOf)
         if (outputs.length > 0 && outputs.every((dir) => dir !== undefined && ownedByRun(dir))) return null
+        const logger: PluginLogger = { info: (message) => this.info(message), warn: (message) => this.warn(message) }
+        const writers = outDirWritersIn(instance, flattenPlugins(input.plugins))
+        if (writers.length > 0) {
+          const known = outputs.filter((dir): dir is string => dir !== undefined && !ownedByRun(dir))
+          const dirs = known.length > 0 ? known : instance.options.outDir ? [path.resolve(instance.options.outDir)] : []
+          if (dirs.length > 0) {
+            inPlace = new InPlaceOutputs(instance, { bundler: 'rollup', root: process.cwd(), logger, writers }, dirs)
+            return { ...input, plugins: [...flattenPlugins(input.plugins), inPlacePlugin(inPlace)] as InputOptions['plugins'] }
+          }
+          this.warn(`${writers.join(', ')} write the output directory by path, which is unknown here: pass "outDir" to emit-optimizer to keep their writes in the transaction.`)
+        }
         if (!supportsFsOption(this.meta.rollupVersion)) {
           this.warn(`Rollup ${this.meta.rollupVersion} has no "fs" option (4.43+): output is written by Rollup, not transactionally.`)
           return null
         }
-        const logger: PluginLogger = { info: (message) => this.info(message), warn: (message) => this.warn(message) }
         build = new RollupBuild(instance, logger, declaredOutputs(input), fsp as unknown as RollupFsModule)
         return { ...input, fs: build.fs }
       },
@@ -85,8 +107,9 @@ export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
     writeBundle: {
       order: 'pre',
       sequential: true,
-      async handler(output) {
+      async handler(output, bundle) {
         const dir = dirOf(output)
+        if (dir) build?.entries(dir, bundleEntries(bundle))
         const report = dir ? await build?.written(dir) : undefined
         if (report?.error !== undefined) this.error(describeError(report.error))
       },

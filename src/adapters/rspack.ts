@@ -1,6 +1,7 @@
 import type { Compiler } from '@rspack/core'
 import type { PluginInstance } from '../plugin/instance.js'
 import { multiCompilerRoute } from './multi-compiler.js'
+import { insideRsbuild, rsbuildWarning } from './rspack-frameworks.js'
 import { applyWebpackLike, infrastructureLogger, type WebpackLikeCompiler, type WebpackLikeSpec } from './webpack-like-hooks.js'
 
 /**
@@ -16,8 +17,18 @@ import { applyWebpackLike, infrastructureLogger, type WebpackLikeCompiler, type 
  * deletes are queued and happen at commit, so a failed build leaves the previous output whole.
  * In a MultiCompiler, compilers sharing (or nesting) an output.path commit together once all of
  * them are done; the others commit on their own (src/adapters/multi-compiler.ts).
+ *
+ * Inside Rsbuild it steps aside with one warning naming the Rsbuild entry (rspack-frameworks.ts).
  */
 export function rspackAdapter(compiler: Compiler, instance: PluginInstance): void {
+  if (insideRsbuild(compiler)) {
+    let warning = rsbuildWarning()
+    compiler.hooks.thisCompilation.tap('emit-optimizer', (compilation) => {
+      if (warning !== undefined) compilation.warnings.push(new compiler.rspack.WebpackError(warning))
+      warning = undefined
+    })
+    return
+  }
   const like = compiler as unknown as WebpackLikeCompiler
   const spec: WebpackLikeSpec = { bundler: 'rspack', createError: (message) => new compiler.rspack.WebpackError(message) }
   applyWebpackLike(like, instance, spec, multiCompilerRoute(like, instance, spec, infrastructureLogger(like)))

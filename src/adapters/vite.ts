@@ -6,6 +6,9 @@ import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
 import { frameworkWarning } from './vite-frameworks.js'
 import { warmUpEngine } from '../core/warm-up.js'
+import { bundleEntries } from './entry-graph.js'
+import type { EntryPoint } from '../observe/size/entry-point.js'
+import { InPlaceOutputs, outDirWritersIn } from './outdir-writers.js'
 
 /**
  * Vite 8 (Rolldown inside).
@@ -37,6 +40,11 @@ import { warmUpEngine } from '../core/warm-up.js'
  * keeps the previous SSR output, the client output already committed stays. Several
  * `rolldownOptions.output` entries of one environment commit one after another in its
  * `closeBundle`, after all of them were written.
+ *
+ * With a plugin that writes outDir by path (rollup-plugin-delete, rollup-plugin-copy; see
+ * outdir-writers.ts) nothing is redirected: each environment's build runs as an in-place session
+ * from a first `buildStart` to a last `closeBundle`. `configResolved` runs first so plugins that
+ * read `build.outDir` there (vite-plugin-compression) follow the redirection.
  */
 
 interface Target {
@@ -50,6 +58,8 @@ interface Target {
 interface BuildState {
   targets: Target[]
   written: Set<string>
+  /** Entry points per written dir (staging), for the size report. */
+  entries: Map<string, EntryPoint[]>
   settled: boolean
   error: unknown
 }
@@ -82,6 +92,17 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   const builds = new Map<string, BuildState>()
   let logger: PluginLogger | undefined
   let root = process.cwd()
+  /** Plugins writing outDir by path (then every environment builds in place), empty otherwise. */
+  let writers: string[] = []
+  const inPlace = new Map<string, InPlaceOutputs>()
+
+  /** The output directories an environment's build writes, one per output (Vite's getResolvedOutDirs). */
+  const outputDirs = (build: ResolvedConfig['build']): string[] => {
+    const outDir = path.resolve(root, build.outDir)
+    const output = build.rolldownOptions.output as OutputWithDir | OutputWithDir[] | undefined
+    const entries = output === undefined ? [{}] : Array.isArray(output) ? output : [output]
+    return entries.map((entry) => (entry.dir ? path.resolve(root, entry.dir) : outDir)).filter((dir) => build.write && !ownedByRun(dir))
+  }
 
   const redirect = (build: ResolvedConfig['build']): Target[] => {
     const outDir = path.resolve(root, build.outDir)
@@ -129,56 +150,88 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
   const stateOf = (env: string): BuildState => {
     let state = builds.get(env)
     if (!state) {
-      state = { targets: targetsByEnv.get(env) ?? [], written: new Set(), settled: false, error: undefined }
+      state = { targets: targetsByEnv.get(env) ?? [], written: new Set(), entries: new Map(), settled: false, error: undefined }
       builds.set(env, state)
     }
     return state
   }
 
   return {
-    configResolved(config) {
-      root = config.root
-      logger = viteLogger(config)
-      // A framework that reads its Vite output back or writes outDir after the bundle: stay out
-      // of its build entirely (no target, so no hook does anything) and name the entry to use.
-      const framework = frameworkWarning(config)
-      if (framework !== undefined) {
-        if (framework) logger.warn(framework)
-        return
-      }
-      const top = redirect(config.build)
-      // `config.build` is a copy of the built environment's options: redirect both.
-      for (const [name, env] of Object.entries(config.environments)) {
-        const targets = redirect(env.build)
-        targetsByEnv.set(name, targets.length > 0 ? targets : top.filter((t) => t.staging === env.build.outDir))
-      }
-      if (!targetsByEnv.has('client')) targetsByEnv.set('client', top)
-      hideStaging(config, [...new Set([...top, ...[...targetsByEnv.values()].flat()])])
+    configResolved: {
+      // Before other plugins read `build.outDir` (compression plugins keep it from here).
+      order: 'pre',
+      handler(config) {
+        root = config.root
+        logger = viteLogger(config)
+        // A framework that reads its Vite output back or writes outDir after the bundle: stay out
+        // of its build entirely (no target, so no hook does anything) and name the entry to use.
+        const framework = frameworkWarning(config)
+        if (framework !== undefined) {
+          if (framework) logger.warn(framework)
+          return
+        }
+        writers = outDirWritersIn(instance, config.plugins)
+        if (writers.length > 0) return
+        const top = redirect(config.build)
+        // `config.build` is a copy of the built environment's options: redirect both.
+        for (const [name, env] of Object.entries(config.environments)) {
+          const targets = redirect(env.build)
+          targetsByEnv.set(name, targets.length > 0 ? targets : top.filter((t) => t.staging === env.build.outDir))
+        }
+        if (!targetsByEnv.has('client')) targetsByEnv.set('client', top)
+        hideStaging(config, [...new Set([...top, ...[...targetsByEnv.values()].flat()])])
+      },
     },
-    buildStart() {
-      warmUpEngine()
-      // Rolldown runs the build hooks again for each of several outputs: keep what they wrote.
-      // A settled build is removed from `builds`, so the next (watch) build starts fresh.
-      stateOf(this.environment.name)
+    buildStart: {
+      // First: rollup-plugin-delete empties outDir in its buildStart.
+      order: 'pre',
+      sequential: true,
+      async handler() {
+        warmUpEngine()
+        const env = this.environment.name
+        if (writers.length > 0 && !inPlace.has(env)) {
+          const dirs = outputDirs(this.environment.config.build)
+          if (dirs.length === 0) return
+          const outputs = new InPlaceOutputs(instance, { bundler: 'vite', root, logger: logger!, writers }, dirs)
+          inPlace.set(env, outputs)
+          await outputs.open()
+        }
+        // Rolldown runs the build hooks again for each of several outputs: keep what they wrote.
+        // A settled build is removed from `builds`, so the next (watch) build starts fresh.
+        stateOf(env)
+      },
     },
     async buildEnd(error) {
+      if (error) inPlace.get(this.environment.name)?.failed(error)
       if (error) await settle(this.environment.name, stateOf(this.environment.name), error)
     },
     async renderError(error) {
+      inPlace.get(this.environment.name)?.failed(error)
       await settle(this.environment.name, stateOf(this.environment.name), error)
     },
     // Post: Rolldown runs hooks one after another, so a `writeBundle` that fails before ours
     // leaves the output unmarked and the build is rolled back.
     writeBundle: {
       order: 'post',
-      handler(outputOptions) {
-        if (outputOptions.dir) stateOf(this.environment.name).written.add(path.resolve(outputOptions.dir))
+      handler(outputOptions, bundle) {
+        if (!outputOptions.dir) return
+        inPlace.get(this.environment.name)?.written(outputOptions.dir)
+        const state = stateOf(this.environment.name)
+        const dir = path.resolve(outputOptions.dir)
+        state.written.add(dir)
+        state.entries.set(dir, [...(state.entries.get(dir) ?? []), ...bundleEntries(bundle, root)])
       },
     },
     closeBundle: {
       order: 'post',
-      async handler() {
+      async handler(error?: Error) {
         const env = this.environment.name
+        const outputs = inPlace.get(env)
+        if (outputs) {
+          inPlace.delete(env)
+          const failure = await outputs.close(error)
+          if (failure !== undefined) this.error(describeError(failure))
+        }
         const state = builds.get(env)
         if (!state || state.settled || state.targets.length === 0) return
         const unwritten = state.targets.find((t) => !state.written.has(t.staging))
@@ -195,6 +248,7 @@ export function viteAdapter(instance: PluginInstance): Partial<VitePlugin> {
           try {
             // Adopted: the commit renames the staged files into place; the staging dir goes after it.
             captureDir(capture, target.staging, true)
+            capture.entries(state.entries.get(target.staging) ?? [])
           } catch (error) {
             removeDir(target.staging)
             await capture.abort(error)

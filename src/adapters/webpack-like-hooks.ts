@@ -43,6 +43,8 @@ export interface WebpackLikeCompilation {
   errors: unknown[]
   getAssets(): readonly WebpackLikeAsset[]
   getStats(): { hasErrors(): boolean }
+  /** Entry name → its chunk group; `getFiles()` lists the files of its initial chunks (JS and CSS, no async chunks). */
+  entrypoints: ReadonlyMap<string, { getFiles(): readonly string[] }>
 }
 
 interface Tap {
@@ -182,6 +184,12 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
       compilation.errors.push(spec.createError(describeError(error)))
       return void (await abort(current, error))
     }
+    capture.entries(
+      [...compilation.entrypoints].map(([name, entrypoint]) => ({
+        name,
+        files: entrypoint.getFiles().flatMap((file) => targetOf(current.root, file).rel ?? []),
+      })),
+    )
     const report = await capture.commit()
     if (report?.error !== undefined) compilation.errors.push(spec.createError(describeError(report.error)))
   })

@@ -17,7 +17,9 @@
  *     "dirs": ["assets", "assets/img"],      directories this commit creates in outDir, parents first
  *     "ops": [                               in publish order
  *       { "op": "put", "path": "assets/a.js", "group": 0, "stage": "s/0", "backup": "b/0" | null },
- *       { "op": "del", "path": "old.js", "backup": "b/1" }   ("early": true when a new directory takes its place)
+ *       { "op": "del", "path": "old.js", "backup": "b/d1" }   ("early": true when a new directory takes its place)
+ *       { "op": "del", "path": "pages", "backup": "b/r0", "early": true, "dir": true }
+ *                                          a directory a new file takes the place of, moved aside whole
  *     ]
  *
  *     swap:     "next": "/abs/.dist.eo-next", "prev": "/abs/.dist.eo-prev", "hadOutDir": true
@@ -33,8 +35,10 @@
  * Recovery (at the start of the next transaction, `emit-optimizer recover`, or `recover()`):
  * - `prepared`: roll back. Each op is undone from what is on disk, so undoing twice is harmless:
  *   first puts (one whose staged file still exists was never published; one whose stage is gone
- *   is undone by renaming its backup back, or unlinking the new file when there was none), then
- *   created directories are removed if empty, then dels whose backup exists are renamed back;
+ *   is undone by renaming its backup back, or unlinking the new file when there was none and
+ *   what is at its path is not already the restored directory), then created directories are
+ *   removed if empty, then dels whose backup exists are renamed back (a `dir` del brings back the
+ *   whole directory a new file had replaced);
  *   then each observer's `rolledBack` (history: the version record and the objects only it added go).
  * - `committed`: roll forward: write the journal's manifest, drop backups, remove emptied dirs,
  *   then each observer's `committed` (history: list the version in the index).
@@ -61,8 +65,10 @@ export interface DelOp {
   op: 'del'
   path: string
   backup: string
-  /** A stale file where a new directory must go: removed before anything is published. */
+  /** A stale file where a new directory must go, or a directory where a new file must go: removed before anything is published. */
   early?: true
+  /** The path is a directory (directory → file): renamed into the backup area with everything in it, renamed back on rollback. */
+  dir?: true
 }
 export type JournalOp = PutOp | DelOp
 

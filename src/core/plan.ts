@@ -43,6 +43,12 @@ export interface Plan {
   untracked: string[]
   /** Directories found in the current output (swap/symlink recreate them). */
   dirs: string[]
+  /**
+   * Directories of the current output where a new file of the same name goes (directory → file),
+   * parents first. Every file beneath them is in `deletes`; the incremental strategy moves each
+   * one aside whole before publishing.
+   */
+  replacedDirs: string[]
 }
 
 export interface PlanInput {
@@ -93,8 +99,9 @@ export async function listTree(efs: EngineFs, dir: string): Promise<{ files: str
  */
 export async function buildPlan(input: PlanInput): Promise<Plan> {
   const { fs: efs, queue, currentDir, manifest } = input
-  const plan: Plan = { writes: [], unchanged: new Map(), refreshed: 0, deletes: [], untracked: [], dirs: [] }
+  const plan: Plan = { writes: [], unchanged: new Map(), refreshed: 0, deletes: [], untracked: [], dirs: [], replacedDirs: [] }
   const desiredPaths = new Set(input.desired.map((file) => file.path))
+  assertNoFileUnderFile(desiredPaths)
   const hashContents = await loadHasher()
 
   await queue.each(input.desired, async (file) => {
@@ -108,17 +115,15 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
         hash,
         group: input.classify(file.path),
         mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined),
-        existing,
+        // A directory in the way is no file to back up: it goes as a whole (replacedDirs).
+        existing: existing?.isDirectory() ? undefined : existing,
         ...(file.from === undefined ? {} : { from: file.from }),
       })
     }
     if (existing === undefined) return write()
     if (existing.isDirectory()) {
-      throw new EmitOptimizerError(
-        'EO_OUTDIR_INVALID',
-        `cannot write file "${file.path}": a directory of that name exists in outDir. Remove it or rename the output file.`,
-        { path: file.path },
-      )
+      plan.replacedDirs.push(file.path)
+      return write()
     }
     if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
     const recorded = manifest?.files[file.path]
@@ -148,10 +153,47 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   if (currentDir !== undefined) {
     const present = await queue.each(toCheck, async (p) => ((await lstatOrUndefined(efs, path.join(currentDir, p))) === undefined ? undefined : p))
     for (const p of present) if (p !== undefined) plan.deletes.push(p)
+    if (plan.replacedDirs.length > 0) await checkReplacedDirs(efs, currentDir, plan)
   }
   // Deterministic order: journals, tests and reports read the same on every run.
   plan.writes.sort((a, b) => a.group - b.group || (a.path < b.path ? -1 : 1))
   plan.deletes.sort()
   plan.untracked.sort()
+  plan.replacedDirs.sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))
   return plan
+}
+
+/** `a` and `a/b` cannot both be files of one output. */
+function assertNoFileUnderFile(paths: Set<string>): void {
+  for (const p of paths) {
+    for (let dir = path.posix.dirname(p); dir !== '.'; dir = path.posix.dirname(dir)) {
+      if (paths.has(dir))
+        throw new EmitOptimizerError('EO_OUTDIR_INVALID', `cannot write both "${dir}" and "${p}": one output cannot have a file and a directory of one name.`, {
+          path: p,
+        })
+    }
+  }
+}
+
+/**
+ * A directory replaced by a file may only hold what this commit deletes (stale outputs, or
+ * anything with `clean`): a file kept there would be lost with it, so it is refused, as the
+ * bundler's own write would fail on the directory. Its directories go from `plan.dirs`.
+ */
+async function checkReplacedDirs(efs: EngineFs, currentDir: string, plan: Plan): Promise<void> {
+  const deleting = new Set(plan.deletes)
+  for (const dir of plan.replacedDirs) {
+    const { files } = await listTree(efs, path.join(currentDir, dir))
+    const kept = files.map((f) => `${dir}/${f}`).filter((f) => !deleting.has(f))
+    if (kept.length > 0) {
+      throw new EmitOptimizerError(
+        'EO_OUTDIR_INVALID',
+        `cannot replace directory "${dir}" with a file: it holds ${kept.length} file(s) this commit keeps (${kept.slice(0, 3).join(', ')}). ` +
+          `Remove them, or set clean so that files the build did not write are deleted.`,
+        { path: dir },
+      )
+    }
+  }
+  const under = (p: string): boolean => plan.replacedDirs.some((dir) => p === dir || p.startsWith(`${dir}/`))
+  plan.dirs = plan.dirs.filter((d) => !under(d))
 }

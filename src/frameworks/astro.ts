@@ -4,7 +4,7 @@ import type { Plugin as VitePlugin } from 'vite'
 import { describeError, type PluginLogger } from '../plugin/capture.js'
 import { createPluginInstance } from '../plugin/instance.js'
 import type { Options } from '../plugin/plugin-options.js'
-import { insideOf, startFrameworkRun, type FrameworkRun } from './framework-run.js'
+import { insideOf, startStagedBuild, type StagedBuild } from './staged-build.js'
 
 /**
  * Astro (7.x) integration: the whole `astro build` is one transaction.
@@ -72,7 +72,7 @@ function rebase(url: URL, from: string, to: string): URL | undefined {
 
 export function astroIntegration(raw?: Options): AstroIntegrationLike {
   const instance = createPluginInstance(raw)
-  let run: FrameworkRun | undefined
+  let run: StagedBuild | undefined
   let config: AstroConfigLike | undefined
 
   /** Runs `fn`; when it throws, the build is rolled back before the error goes on to Astro. */
@@ -81,7 +81,7 @@ export function astroIntegration(raw?: Options): AstroIntegrationLike {
       try {
         return await fn.apply(this, args)
       } catch (error) {
-        await run?.fail(error)
+        await run?.abort(error)
         throw error
       }
     } as unknown as F
@@ -114,11 +114,8 @@ export function astroIntegration(raw?: Options): AstroIntegrationLike {
     hooks: {
       'astro:build:done': async () => {
         if (!run || run.settled) return
-        try {
-          await run.commit()
-        } catch (error) {
-          throw new Error(describeError(error), { cause: error })
-        }
+        const { error } = await run.commit()
+        if (error !== undefined) throw new Error(describeError(error), { cause: error })
       },
     },
   }
@@ -131,12 +128,12 @@ export function astroIntegration(raw?: Options): AstroIntegrationLike {
         const outDir = path.resolve(fileURLToPath(current.outDir))
         const root = path.resolve(fileURLToPath(current.root))
         const pluginLogger: PluginLogger = { info: (message) => logger.info(message), warn: (message) => logger.warn(message) }
-        run = startFrameworkRun(instance, {
+        run = startStagedBuild(instance, {
           bundler: 'astro',
           outDir,
           root,
           // Astro's own rule (core/build/static-build.js): empty unless `vite.build.emptyOutDir` is false.
-          clean: () => config?.vite?.build?.emptyOutDir !== false,
+          cleans: () => config?.vite?.build?.emptyOutDir !== false,
           logger: pluginLogger,
         })
         const build: Record<string, URL> = {}

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { PluginLogger } from '../plugin/capture.js'
 import { createPluginInstance } from '../plugin/instance.js'
 import type { Options } from '../plugin/plugin-options.js'
-import { insideOf, startFrameworkRun, type FrameworkRun } from './framework-run.js'
+import { insideOf, startStagedBuild, type StagedBuild } from './staged-build.js'
 
 /**
  * Nuxt (4.x) module: the whole `nuxt build` / `nuxt generate` is one transaction over Nitro's
@@ -64,7 +64,7 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
   if (nuxt.options.dev || nuxt.options._prepare) return
   const instance = createPluginInstance({ ...nuxt.options.emitOptimizer, ...inlineOptions })
   let nitro: NitroLike | undefined
-  let run: FrameworkRun | undefined
+  let run: StagedBuild | undefined
   const logger: PluginLogger = { info: (message) => nitro?.logger.info(message), warn: (message) => nitro?.logger.warn(message) }
 
   nuxt.hook('nitro:init', ((created: NitroLike) => {
@@ -75,7 +75,7 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
   nuxt.hook('build:before', () => {
     if (!nitro) return
     const outDir = path.resolve(nitro.options.output.dir)
-    run = startFrameworkRun(instance, { bundler: 'nuxt', outDir, root: nuxt.options.rootDir, clean: () => true, logger })
+    run = startStagedBuild(instance, { bundler: 'nuxt', outDir, root: nuxt.options.rootDir, cleans: () => true, logger })
   })
 
   nuxt.hook('nitro:build:before', ((built: NitroLike) => {
@@ -100,7 +100,8 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
     // Registered now, after every module's and the config's own `compiled` hooks: runs last.
     built.hooks.hook('compiled', async () => {
       try {
-        await staged.commit()
+        const { error } = await staged.commit()
+        if (error !== undefined) throw error
       } finally {
         Object.assign(output, real)
       }
@@ -108,7 +109,7 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
   }) as HookFn)
 
   nuxt.hook('build:error', (async (error: unknown) => {
-    await run?.fail(error)
+    await run?.abort(error)
   }) as HookFn)
 
   const callHook = nuxt.callHook
@@ -117,7 +118,7 @@ function setup(inlineOptions: Options | undefined, nuxt: NuxtLike): void {
     try {
       return await callHook.call(this, name, ...args)
     } catch (error) {
-      await run?.fail(error)
+      await run?.abort(error)
       throw error
     }
   }

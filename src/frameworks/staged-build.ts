@@ -4,14 +4,16 @@ import { stagingDirFor } from '../core/bundler-staging.js'
 import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from '../adapters/staging.js'
 import { startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
-import type { BuildReport } from '../observe/types.js'
+import type { BuildReport, BundlerName } from '../observe/types.js'
 
 /**
- * A staged framework build: the framework's final output dir is redirected to a staging sibling
- * (same filesystem, same depth) for the whole run, and the staging dir is committed once, when
- * the framework says its build is done, through the same capture and engine as a bundler build.
- * Until then outDir is never touched, so a failure anywhere (bundling, rendering, prerendering,
- * a post-build step) keeps the previous output byte for byte.
+ * A staged framework build (VitePress, SvelteKit, Astro, Nuxt): the framework's final output dir
+ * is redirected to a staging sibling (same filesystem, same depth) for the whole run, so the
+ * bundler builds, the rendered pages and whatever integrations write afterwards all land there.
+ * The staging dir is committed once, when the framework says its build is done, through the same
+ * capture and engine as a bundler build. Until then outDir is never touched, so a failure
+ * anywhere (bundling, rendering, prerendering, a post-build step) keeps the previous output byte
+ * for byte.
  *
  * A run that never reaches `commit` or `abort` (the framework failed somewhere it gives no hook
  * for, and the process exits) leaves outDir as it was; its staging dir is removed when the
@@ -29,18 +31,19 @@ export interface StagedBuild {
    * it does not write again are deleted at commit.
    */
   emptied(dir: string): void
-  /** Commits the staging dir to outDir; never throws, a failure is in the report (`error`). */
+  /** Commits the staging dir to outDir; a failure is in the report (`error`), outDir restored. */
   commit(): Promise<BuildReport>
   /** The framework's build failed: outDir stays as it was. Later calls are no-ops. */
   abort(error: unknown): Promise<BuildReport | undefined>
 }
 
 export interface StagedBuildContext {
+  bundler: BundlerName
   outDir: string
   /** The project root (state dir, project name). */
   root: string
-  /** The framework empties outDir before writing it (applied at commit instead). */
-  cleans: boolean
+  /** Whether the framework empties outDir before writing it (applied at commit instead); asked at commit. */
+  cleans: () => boolean
   logger: PluginLogger
 }
 
@@ -68,7 +71,7 @@ export function startStagedBuild(instance: PluginInstance, ctx: StagedBuildConte
   let settled = false
 
   const capture = () =>
-    startCapture(instance, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.cleans || emptiedDirs.has(''), logger: ctx.logger })
+    startCapture(instance, { bundler: ctx.bundler, outDir: ctx.outDir, root: ctx.root, bundlerCleans: ctx.cleans() || emptiedDirs.has(''), logger: ctx.logger })
 
   return {
     outDir: ctx.outDir,
@@ -80,6 +83,7 @@ export function startStagedBuild(instance: PluginInstance, ctx: StagedBuildConte
       emptiedDirs.add(dir)
     },
     async commit() {
+      if (settled) throw new Error(`[emit-optimizer] the build of ${ctx.outDir} was already settled; nothing to commit.`)
       settled = true
       const tx = capture()
       try {
@@ -109,7 +113,7 @@ export function startStagedBuild(instance: PluginInstance, ctx: StagedBuildConte
 
 /** A framework build that failed before anything was staged: a rolled-back report, outDir untouched. */
 export function reportFailure(instance: PluginInstance, ctx: Omit<StagedBuildContext, 'cleans'>, error: unknown): Promise<BuildReport> {
-  return startCapture(instance, { bundler: 'vite', outDir: ctx.outDir, root: ctx.root, bundlerCleans: false, logger: ctx.logger }).abort(error)
+  return startCapture(instance, { bundler: ctx.bundler, outDir: ctx.outDir, root: ctx.root, bundlerCleans: false, logger: ctx.logger }).abort(error)
 }
 
 /** Files under `abs` as paths relative to the output dir (`prefix` + POSIX relative path). */
@@ -135,4 +139,9 @@ export function projectRoot(dir: string): string {
     if (fs.existsSync(path.join(current, 'package.json')) && fs.existsSync(path.join(current, 'node_modules'))) return current
     if (current === path.dirname(current)) return path.resolve(dir)
   }
+}
+
+/** `dir` relative to `from` when it lies inside it (or is it), else undefined. */
+export function insideOf(from: string, dir: string): string | undefined {
+  return dir === from ? '' : dir.startsWith(`${from}/`) ? dir.slice(from.length + 1) : undefined
 }

@@ -58,7 +58,7 @@ class KitBuild {
     if (this.finished) return
     this.finished = true
     const outDir = path.resolve(this.cwd, this.instance.options.outDir ?? DEFAULT_OUT)
-    if (this.roots.size === 0) await reportFailure(this.instance, { outDir, root: this.cwd, logger: this.logger }, error)
+    if (this.roots.size === 0) await reportFailure(this.instance, { bundler: 'vite', outDir, root: this.cwd, logger: this.logger }, error)
     for (const run of this.roots.values()) await run.abort(error)
   }
 
@@ -80,7 +80,7 @@ class KitBuild {
       throw new EmitOptimizerError('EO_DANGEROUS_OUTDIR', `the SvelteKit adapter writes to the project root itself: "${abs}". Give the adapter an output directory (adapter-static \`pages\`/\`assets\`).`, { path: abs })
     }
     const outDir = rel.startsWith('..') || path.isAbsolute(rel) ? (isDir ? abs : path.dirname(abs)) : path.join(this.cwd, rel.split(path.sep)[0]!)
-    const run = startStagedBuild(this.instance, { outDir, root: this.cwd, cleans: false, logger: this.logger })
+    const run = startStagedBuild(this.instance, { bundler: 'vite', outDir, root: this.cwd, cleans: () => false, logger: this.logger })
     this.roots.set(outDir, run)
     return run
   }

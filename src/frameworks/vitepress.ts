@@ -49,7 +49,7 @@ export function vitepressPlugin(instance: PluginInstance): Plugin {
   const start = (found: SiteConfig): void => {
     site = found
     const outDir = path.resolve(found.outDir)
-    const current = startStagedBuild(instance, { outDir, root: projectRoot(found.root), cleans: !found.mpa, logger: found.logger })
+    const current = startStagedBuild(instance, { bundler: 'vite', outDir, root: projectRoot(found.root), cleans: () => !found.mpa, logger: found.logger })
     run = current
     const userBuildEnd = found.buildEnd
     const hooks = globalThis as Record<symbol, unknown>

@@ -1,14 +1,14 @@
-/** 1536 → `1.5 KiB`: the one byte format of the summary line, the HTML report and the CLI. */
+/**
+ * 1536 → `1.5 kB`, −2_400_000 → `−2.40 MB`: the one byte format of the summary line, the reports,
+ * the Markdown summary and the CLI. Decimal units, as Vite's size table, size-limit and CDNs use.
+ */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
+  const abs = Math.abs(bytes)
+  const sign = bytes < 0 ? '−' : ''
+  if (abs < 1000) return `${sign}${abs} B`
+  if (abs < 1_000_000) return `${sign}${(abs / 1000).toFixed(1)} kB`
+  if (abs < 1_000_000_000) return `${sign}${(abs / 1_000_000).toFixed(2)} MB`
+  return `${sign}${(abs / 1_000_000_000).toFixed(2)} GB`
 }
 
 /**

@@ -33,7 +33,8 @@ export interface ObserveOptions {
    */
   alerts?: { errorRatio?: number; maxWritesPerSecond?: number; p99LatencyMs?: number; onRollback?: boolean }
   /**
-   * Output sizes in the report: raw, gzip and brotli per file and per kind, deltas against the
+   * Output sizes in the report: raw, gzip and brotli per file, per kind and per entry point's
+   * initial load (where the bundler says which files those are), deltas against the
    * previous build and a baseline (the default branch's newest kept version), budgets, a Markdown
    * summary (also appended to `$GITHUB_STEP_SUMMARY`). Only files whose bytes changed are
    * compressed. `false` turns sizes off. See docs/size-report.md.

@@ -1,9 +1,9 @@
 import { formatBytes } from './format-bytes.js'
-import { formatDelta, formatSize } from './size/budgets.js'
+import { formatDelta } from './size/budgets.js'
 import type { SizeSummary } from './size/measure.js'
 import type { Alert, BuildReport } from './types.js'
 
-/** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.2 MiB · 41 ms · committed` */
+/** `emit-optimizer: 12 written · 588 unchanged · 3 deleted · 1.26 MB · 41 ms · committed` */
 export function formatSummary(report: BuildReport): string {
   return formatCounts(report) + formatAlerts(report.alerts ?? [])
 }
@@ -23,8 +23,8 @@ function formatOutputSize(sizes: SizeSummary | undefined): string {
   const { all } = sizes.totals
   const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
   const delta = sizes.previous ? formatDelta(sizes.previous.totals.all[compression]) : undefined
-  const inner = [compression === 'raw' ? undefined : `${compression} ${formatSize(all[compression]!)}`, delta].filter((part) => part !== undefined)
-  return ` · output ${formatSize(all.raw)}${inner.length > 0 ? ` (${inner.join(', ')})` : ''}`
+  const inner = [compression === 'raw' ? undefined : `${compression} ${formatBytes(all[compression]!)}`, delta].filter((part) => part !== undefined)
+  return ` · output ${formatBytes(all.raw)}${inner.length > 0 ? ` (${inner.join(', ')})` : ''}`
 }
 
 /** ` · ⚠ 2 alerts: error ratio 2.0 % > 1 %; build rolled back` */

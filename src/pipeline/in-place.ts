@@ -4,7 +4,7 @@ import { stagingDirFor } from '../core/bundler-staging.js'
 import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { keptDirFor, processId, removeRunSession, RUN_SESSION_FORMAT, swapBack, writeRunSession, type RunSession } from '../core/run-session.js'
 import type { FinishedCommand, StartedCommand } from './child.js'
-import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'
+import { lockOutDir, outDirExists, seedDir } from '../adapters/outdir-lock.js'
 
 /**
  * Runs a command that writes outDir itself (see the session rules in core/run-session.ts). The

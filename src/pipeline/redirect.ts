@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { sweepStaleStaging } from '../adapters/staging.js'
 import type { CommandExit, FinishedCommand, StartedCommand } from './child.js'
-import { lockOutDir, outDirExists, seedDir } from './outdir-lock.js'
+import { lockOutDir, outDirExists, seedDir } from '../adapters/outdir-lock.js'
 
 /**
  * Runs a command that writes `staging`, a sibling of outDir (see core/bundler-staging.ts);

@@ -4,6 +4,7 @@ import type { Transaction } from '../core/transaction.js'
 import { createTransaction } from '../history/engine.js'
 import { EmitOptimizerError } from '../errors.js'
 import { startSizeCapture } from '../observe/size/capture-sizes.js'
+import type { EntryPoint } from '../observe/size/entry-point.js'
 import { formatSummary } from '../observe/summary-line.js'
 import type { BuildReport, BundlerName } from '../observe/types.js'
 import type { PluginInstance } from './instance.js'
@@ -42,6 +43,8 @@ export interface OutputCapture {
   has(file: string): boolean
   /** The bundler deleted a file (e.g. webpack/Rspack `output.clean`): removed at commit, not before. */
   delete(file: string): void
+  /** The bundler's entry points and their initial-load files (absolute or relative), for the size report. */
+  entries(list: readonly EntryPoint[]): void
   /**
    * Commits everything captured; never throws: a failure is in the report (`error`). `released`
    * runs once the engine is done with adopted files (`from`), before the report goes out: the
@@ -125,6 +128,7 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
       files.delete(rel)
       sizes.delete(rel)
     },
+    entries: (list) => sizes.entries(list.map((entry) => ({ name: entry.name, files: entry.files.map(relative) }))),
     async commit(released) {
       try {
         sizes.begin({ outDir, stateDir: options.stateDir })

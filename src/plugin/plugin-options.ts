@@ -39,11 +39,21 @@ export interface Options extends Pick<TransactionOptions, EngineFields>, Observe
    * @default stderr
    */
   logger?: Logger & { info?(message: string): void }
+  /**
+   * Names of other plugins (their `name`) that delete, copy or write files in outDir by path, on
+   * top of the known ones (`KNOWN_OUTDIR_WRITERS`). A Rollup, Vite or Rolldown build with one of
+   * them runs as an in-place session: the previous output is kept aside from the start of the
+   * build and put back if it fails (docs/options.md). `false` turns the detection off.
+   * @default []
+   */
+  outDirWriters?: string[] | false
 }
 
 /** Engine fields stay as given (the engine applies their defaults); the plugin's own are resolved. */
 export interface ResolvedOptions extends Pick<Options, EngineFields | 'onReport' | 'logger'>, ResolvedObserveOptions {
   outDir: string | undefined
+  /** The known writers plus the given ones; empty when turned off. */
+  outDirWriters: readonly string[]
   clean: boolean | 'bundler'
   summary: boolean
   failOnAlert: boolean
@@ -52,7 +62,22 @@ export interface ResolvedOptions extends Pick<Options, EngineFields | 'onReport'
 /** The defaults of the plugin's own options (the engine's are in core/transaction-options.ts, the reports' in observe/observe-options.ts). */
 export const PLUGIN_DEFAULTS = { clean: 'bundler', summary: true, failOnAlert: false } as const
 
+/**
+ * Plugins that write outDir by path rather than through the bundle, at hooks the bundler's output
+ * redirection does not cover: rollup-plugin-delete (`delete`, at buildStart), rollup-plugin-copy
+ * (`copy`, fs-extra rewriting files in place) and vite-plugin-sitemap (its own `outDir` option).
+ * Plugins that write into Vite's resolved `build.outDir` (vite-plugin-static-copy,
+ * vite-plugin-compression) need nothing: they follow the redirection.
+ */
+export const KNOWN_OUTDIR_WRITERS = ['delete', 'copy', 'vite-plugin-sitemap'] as const
+
 export function resolveOptions(options: Options = {}): ResolvedOptions {
-  const { project, report, alerts, sizes, metrics, ...rest } = options
-  return { ...PLUGIN_DEFAULTS, ...definedOnly(rest), outDir: options.outDir, ...resolveObserveOptions({ project, report, alerts, sizes, metrics }) }
+  const { project, report, alerts, sizes, metrics, outDirWriters, ...rest } = options
+  return {
+    ...PLUGIN_DEFAULTS,
+    ...definedOnly(rest),
+    outDir: options.outDir,
+    outDirWriters: outDirWriters === false ? [] : [...KNOWN_OUTDIR_WRITERS, ...(outDirWriters ?? [])],
+    ...resolveObserveOptions({ project, report, alerts, sizes, metrics }),
+  }
 }

@@ -11,9 +11,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { changed, contents, createProject, ensureFramework, historyList, latestReport, runCli, snapshot, stagingLeftovers, touched, typecheck, writeFiles, type BuildResult, type Framework } from './node22.js'
+import { changed, contents, snapshot, stagingLeftovers, touched } from '../support/frameworks/files.js'
+import { ensureFramework, type Framework } from '../support/frameworks/node22.js'
+import { createProject, FIXTURES, writeFiles } from '../support/frameworks/project.js'
+import { historyList, latestReport } from '../support/frameworks/report.js'
+import { run, typecheck, type RunResult } from '../support/frameworks/run.js'
+import { ASTRO } from '../support/frameworks/starters.js'
 
-const VERSION = '7.3.5'
+const VERSION = ASTRO.dependencies.astro
 const STATE_DIR = '.eo-state'
 
 const ABOUT = (text: string): string => `---
@@ -54,23 +59,23 @@ let framework: Framework
 const projects: string[] = []
 
 function project(mode: 'native' | 'entry' | 'vite'): string {
-  const dir = createProject(framework, 'astro-basics', { 'astro.config.mjs': astroConfig(mode), 'src/pages/about.astro': ABOUT('version 1') })
+  const dir = createProject(framework, 'astro-basics', { from: path.join(FIXTURES, 'astro-basics'), files: { 'astro.config.mjs': astroConfig(mode), 'src/pages/about.astro': ABOUT('version 1') } })
   projects.push(dir)
   return dir
 }
 
-function build(dir: string, env: NodeJS.ProcessEnv = {}): Promise<BuildResult> {
-  return runCli(framework, dir, path.join(framework.modules, 'astro', 'bin', 'astro.mjs'), ['build'], env)
+function build(dir: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(dir, [path.join(framework.modules, 'astro', 'bin', 'astro.mjs'), 'build'], { node: framework.node, env })
 }
 
-async function buildOk(dir: string): Promise<BuildResult> {
+async function buildOk(dir: string): Promise<RunResult> {
   const result = await build(dir)
   expect(result.code, result.output).toBe(0)
   return result
 }
 
 beforeAll(async () => {
-  framework = await ensureFramework(`astro-${VERSION}`, { astro: VERSION })
+  framework = await ensureFramework(ASTRO)
 }, 15 * 60_000)
 
 afterAll(() => {
@@ -90,7 +95,7 @@ describe(`Astro ${VERSION} basics starter (Node 22)`, { timeout: 10 * 60_000 }, 
     expect([...nativeFiles.keys()]).toEqual(expect.arrayContaining(['index.html', 'about/index.html', 'build-info.txt', 'favicon.svg']))
     expect(contents(snapshot(path.join(entry, 'dist')))).toEqual(contents(nativeFiles))
     expect(result.output).toMatch(/\[unplugin-emit-optimizer\] emit-optimizer: \d+ written .* committed/)
-    expect(latestReport(path.join(entry, STATE_DIR))).toMatchObject({ status: 'committed', bundler: 'astro' })
+    expect(latestReport(entry, STATE_DIR)).toMatchObject({ status: 'committed', bundler: 'astro' })
     expect(stagingLeftovers(path.join(entry, 'dist'))).toEqual([])
     // Astro's internals stay Astro's: nothing of .astro/ is an output.
     expect(fs.readdirSync(path.join(entry, 'dist'))).not.toContain('.prerender')
@@ -140,7 +145,7 @@ describe(`Astro ${VERSION} basics starter (Node 22)`, { timeout: 10 * 60_000 }, 
       const after = snapshot(outDir)
       expect(after).toEqual(before)
       expect(stagingLeftovers(outDir)).toEqual([])
-      expect(latestReport(path.join(entry, STATE_DIR))).toMatchObject({ status: 'rolled-back', bundler: 'astro' })
+      expect(latestReport(entry, STATE_DIR)).toMatchObject({ status: 'rolled-back', bundler: 'astro' })
     })
   }
 
@@ -159,7 +164,7 @@ describe(`Astro ${VERSION} basics starter (Node 22)`, { timeout: 10 * 60_000 }, 
     const before = snapshot(outDir)
     await buildOk(entry)
     expect(touched(before, snapshot(outDir))).toEqual([])
-    expect(latestReport(path.join(entry, STATE_DIR)).status).toBe('committed')
+    expect(latestReport(entry, STATE_DIR).status).toBe('committed')
   })
 
   it("the entry's type is an AstroIntegration (checked against astro's own types)", async () => {

@@ -18,10 +18,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { changed, contents, createProject, ensureFramework, latestReport, runCli, snapshot, stagingLeftovers, touched, typecheck, writeFiles, type BuildResult, type Framework } from './node22.js'
+import { changed, contents, snapshot, stagingLeftovers, touched } from '../support/frameworks/files.js'
+import { ensureFramework, type Framework } from '../support/frameworks/node22.js'
+import { createProject, FIXTURES, writeFiles } from '../support/frameworks/project.js'
+import { latestReport } from '../support/frameworks/report.js'
+import { run, typecheck, type RunResult } from '../support/frameworks/run.js'
+import { NUXT } from '../support/frameworks/starters.js'
 
-const VERSION = '4.5.2'
-const DEPENDENCIES = { nuxt: VERSION, vue: '3.5.45', 'vue-router': '5.5.1', vite: '8.3.8' }
+const VERSION = NUXT.dependencies.nuxt
 const STATE_DIR = '.eo-state'
 /** Nitro's build information, with the build date. */
 const BUILD_INFO = 'nitro.json'
@@ -59,16 +63,16 @@ let framework: Framework
 const projects: string[] = []
 
 function project(mode: 'native' | 'entry' | 'vite'): string {
-  const dir = createProject(framework, 'nuxt-v4', { 'nuxt.config.ts': nuxtConfig(mode) })
+  const dir = createProject(framework, 'nuxt-v4', { from: path.join(FIXTURES, 'nuxt-v4'), files: { 'nuxt.config.ts': nuxtConfig(mode) } })
   projects.push(dir)
   return dir
 }
 
-function generate(dir: string, env: NodeJS.ProcessEnv = {}): Promise<BuildResult> {
-  return runCli(framework, dir, path.join(framework.modules, '@nuxt', 'cli', 'bin', 'nuxi.mjs'), ['generate'], env)
+function generate(dir: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(dir, [path.join(framework.modules, '@nuxt', 'cli', 'bin', 'nuxi.mjs'), 'generate'], { node: framework.node, env })
 }
 
-async function generateOk(dir: string): Promise<BuildResult> {
+async function generateOk(dir: string): Promise<RunResult> {
   const result = await generate(dir)
   expect(result.code, result.output).toBe(0)
   return result
@@ -87,7 +91,7 @@ function comparable(dir: string): Record<string, string> {
 }
 
 beforeAll(async () => {
-  framework = await ensureFramework(`nuxt-${VERSION}`, DEPENDENCIES, { vite: DEPENDENCIES.vite })
+  framework = await ensureFramework(NUXT)
 }, 15 * 60_000)
 
 afterAll(() => {
@@ -110,7 +114,7 @@ describe(`Nuxt ${VERSION} starter, nuxt generate (Node 22)`, { timeout: 10 * 60_
     // Nitro's closing lines and Nuxt's dist link name the real directory, not the staging one.
     expect(result.output).toMatch(/You can preview this build using `?npx serve \.output\/public/)
     expect(fs.readlinkSync(path.join(entry, 'dist'))).toBe(path.join(entry, '.output', 'public'))
-    expect(latestReport(path.join(entry, STATE_DIR))).toMatchObject({ status: 'committed', bundler: 'nuxt' })
+    expect(latestReport(entry, STATE_DIR)).toMatchObject({ status: 'committed', bundler: 'nuxt' })
     expect(stagingLeftovers(path.join(entry, '.output'))).toEqual([])
   })
 
@@ -166,7 +170,7 @@ describe(`Nuxt ${VERSION} starter, nuxt generate (Node 22)`, { timeout: 10 * 60_
       }
       expect(snapshot(outDir)).toEqual(before)
       expect(stagingLeftovers(outDir)).toEqual([])
-      expect(latestReport(path.join(entry, STATE_DIR))).toMatchObject({ status: 'rolled-back', bundler: 'nuxt' })
+      expect(latestReport(entry, STATE_DIR)).toMatchObject({ status: 'rolled-back', bundler: 'nuxt' })
     })
   }
 

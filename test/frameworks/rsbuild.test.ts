@@ -6,39 +6,34 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BuildSummary } from '../../src/observe/report-json.js'
 import { fileStamps } from '../support/bundler-app.js'
 import { installPackage } from '../support/crash-apps.js'
-import { ensureBuilt, installStarter, startIn, starterCopy, type CommandResult } from '../support/frameworks.js'
-import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../support/rsbuild-starter.js'
+import { install, type Installed } from '../support/frameworks/install.js'
+import { createProject, ensureBuilt } from '../support/frameworks/project.js'
+import { latestReport } from '../support/frameworks/report.js'
+import { start, type RunResult } from '../support/frameworks/run.js'
+import { RSBUILD_STARTER, rsbuildBuild, withEntry } from '../support/frameworks/starters.js'
 import { diffTrees, snapshot } from '../support/tree.js'
 
-let installed = ''
+let installed: Installed
 let pkg = ''
 const apps: string[] = []
-beforeAll(() => {
-  installed = installStarter(RSBUILD_STARTER)
-  ensureBuilt('rsbuild')
+beforeAll(async () => {
+  installed = await install(RSBUILD_STARTER)
+  await ensureBuilt('rsbuild')
   pkg = installPackage()
   apps.push(path.dirname(path.dirname(pkg)))
 }, 600_000)
 afterAll(() => apps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
 
 function app(entry: boolean): { dir: string; dist: string } {
-  const dir = starterCopy(installed, 'rsbuild', pkg)
+  const dir = createProject(installed, 'rsbuild', { from: installed.template, pkg })
   apps.push(dir)
   if (entry) withEntry(dir)
   return { dir, dist: path.join(dir, 'dist') }
 }
 
-/** The report the last build left in the app's state dir. */
-function latestReport(dir: string): BuildSummary {
-  const root = path.join(dir, 'node_modules', '.cache', 'emit-optimizer')
-  const [state] = fs.readdirSync(root).filter((name) => fs.existsSync(path.join(root, name, 'reports', 'latest.json')))
-  return JSON.parse(fs.readFileSync(path.join(root, state!, 'reports', 'latest.json'), 'utf8')) as BuildSummary
-}
-
-function built(result: CommandResult): CommandResult {
+function built(result: RunResult): RunResult {
   expect(result.code, result.output).toBe(0)
   return result
 }
@@ -92,7 +87,7 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
 
   describe('a failed build keeps the previous output byte for byte and fails with the original error', () => {
     function previousThenFailing(extraPlugins: string, breakIt: (dir: string) => void, env: NodeJS.ProcessEnv = {}) {
-      const dir = starterCopy(installed, 'rsbuild', pkg)
+      const dir = createProject(installed, 'rsbuild', { from: installed.template, pkg })
       apps.push(dir)
       withEntry(dir, extraPlugins)
       const dist = path.join(dir, 'dist')
@@ -174,7 +169,7 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
 
   it('rsbuild build --watch: each rebuild is one transaction; the public files and unchanged chunks stay untouched', async () => {
     const ours = app(true)
-    const watch = startIn(ours.dir, process.execPath, [path.join(ours.dir, 'node_modules', '@rsbuild', 'core', 'bin', 'rsbuild.js'), 'build', '--watch'])
+    const watch = start(ours.dir, [path.join(ours.dir, 'node_modules', '@rsbuild', 'core', 'bin', 'rsbuild.js'), 'build', '--watch'])
     const summary = /emit-optimizer \(web → dist\): [^\n]*/
     try {
       await watch.waitFor(summary, 1)
@@ -196,5 +191,26 @@ describe('Rsbuild react-ts starter through unplugin-emit-optimizer/rsbuild', () 
     } finally {
       await watch.stop()
     }
+  })
+})
+
+describe('the plain Rspack plugin (unplugin-emit-optimizer/rspack) inside Rsbuild', () => {
+  it('steps aside with one warning naming unplugin-emit-optimizer/rsbuild; the build succeeds with the native output', () => {
+    const native = app(false)
+    built(rsbuildBuild(native.dir))
+    const expected = snapshot(native.dist)
+
+    const ours = app(false)
+    // Where an Rspack plugin goes in Rsbuild: `tools.rspack`.
+    edit(ours.dir, 'rsbuild.config.ts', (text) =>
+      `import emitOptimizer from 'unplugin-emit-optimizer/rspack';\n${text.replace('plugins: [pluginReact()],', 'plugins: [pluginReact()],\n  tools: { rspack: { plugins: [emitOptimizer()] } },')}`,
+    )
+    expect(fs.readFileSync(path.join(ours.dir, 'rsbuild.config.ts'), 'utf8')).toContain('tools: { rspack')
+    const result = built(rsbuildBuild(ours.dir))
+    expect(result.output.match(/\[emit-optimizer\] Rsbuild detected/g), result.output).toHaveLength(1)
+    expect(result.output).toContain('Use unplugin-emit-optimizer/rsbuild in rsbuild.config')
+    expect(diffTrees(snapshot(ours.dist), expected)).toEqual([])
+    // Stepped aside: no transaction, so no state dir.
+    expect(fs.existsSync(path.join(ours.dir, 'node_modules', '.cache', 'emit-optimizer'))).toBe(false)
   })
 })

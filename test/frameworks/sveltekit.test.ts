@@ -19,25 +19,27 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 import { fileStamps as stamps } from '../support/bundler-app.js'
-import { latestReport, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
-import { SVELTEKIT_DEPENDENCIES, sveltekitStarter, type FrameworkStarter } from '../support/framework-starters.js'
+import { stagingDirsUnder } from '../support/frameworks/files.js'
+import { latestReport } from '../support/frameworks/report.js'
+import type { RunResult } from '../support/frameworks/run.js'
+import { SVELTEKIT_DEPENDENCIES, sveltekitStarter, type FrameworkStarter } from '../support/frameworks/starters.js'
 
 const made: string[] = []
 let starter: FrameworkStarter
 let nativeTree: Tree
 
 const out = (project: string): string => starter.outDir(project)
-const build = (project: string): Promise<ProcessResult> => starter.build(project)
+const build = (project: string): Promise<RunResult> => starter.build(project)
 const project = (label: string, entry: 'sveltekit' | 'vite' | undefined, adapterOptions = ''): string => starter.project(made, label, entry, adapterOptions)
 
-async function buildOk(dir: string): Promise<ProcessResult> {
+async function buildOk(dir: string): Promise<RunResult> {
   const result = await build(dir)
   expect(result.code, result.output).toBe(0)
   return result
 }
 
 beforeAll(async () => {
-  starter = sveltekitStarter(made)
+  starter = await sveltekitStarter(made)
   const native = project('sveltekit-native', undefined)
   await buildOk(native)
   nativeTree = snapshot(out(native))

@@ -9,25 +9,29 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { diffTrees, snapshot, type Tree } from '../support/tree.js'
 import { fileStamps as stamps } from '../support/bundler-app.js'
-import { emptyProject, latestReport, REPO, stagingDirsUnder, type ProcessResult } from '../support/starters.js'
-import { VITEPRESS, vitepressStarter, type FrameworkStarter } from '../support/framework-starters.js'
+import { stagingDirsUnder } from '../support/frameworks/files.js'
+import { REPO } from '../support/frameworks/install.js'
+import { createProject } from '../support/frameworks/project.js'
+import { latestReport } from '../support/frameworks/report.js'
+import type { RunResult } from '../support/frameworks/run.js'
+import { VITEPRESS, vitepressStarter, type FrameworkStarter } from '../support/frameworks/starters.js'
 
 const made: string[] = []
 let starter: FrameworkStarter
 let nativeTree: Tree
 
 const dist = (project: string): string => starter.outDir(project)
-const build = (project: string): Promise<ProcessResult> => starter.build(project)
+const build = (project: string): Promise<RunResult> => starter.build(project)
 const project = (label: string, entry: 'vitepress' | 'vite' | undefined, siteLines = ''): string => starter.project(made, label, entry, siteLines)
 
-async function buildOk(dir: string): Promise<ProcessResult> {
+async function buildOk(dir: string): Promise<RunResult> {
   const result = await build(dir)
   expect(result.code, result.output).toBe(0)
   return result
 }
 
 beforeAll(async () => {
-  starter = vitepressStarter(made)
+  starter = await vitepressStarter(made)
   const native = project('vitepress-native', undefined)
   await buildOk(native)
   nativeTree = snapshot(dist(native))
@@ -130,9 +134,10 @@ describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepre
   })
 
   // The example keeps the starter's Shiki highlighting, which VitePress does not render
-  // deterministically on a loaded machine (see framework-starters.ts): a rebuild may rewrite that page.
+  // deterministically on a loaded machine (see support/frameworks/starters.ts): a rebuild may rewrite that page.
   it('examples/vitepress-site builds through the package by name, then rebuilds leaving what did not change untouched', async () => {
-    const dir = emptyProject(starter.cache, made, 'vitepress-example')
+    const dir = createProject(starter.installed, 'vitepress-example')
+    made.push(dir)
     fs.cpSync(path.join(REPO, 'examples', 'vitepress-site'), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|cache)$/.test(src) })
     const first = await buildOk(dir)
     expect(first.output).toMatch(/emit-optimizer: [1-9]\d* written .* committed/)

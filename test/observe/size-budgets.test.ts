@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { evaluateBudgets, validateBudgets, type Budget, type BudgetInput } from '../../src/observe/size/budgets.js'
 import { CDN_LEVELS } from '../../src/observe/size/compress.js'
 import { compare, SIZES_FORMAT, totals, type SizeSnapshot, type Sizes } from '../../src/observe/size/delta.js'
+import { entrySizes } from '../../src/observe/size/entries.js'
 import { EmitOptimizerError } from '../../src/errors.js'
 
 const snap = (id: string, files: Record<string, Sizes>): SizeSnapshot => ({ format: SIZES_FORMAT, id, committedAt: '2026-01-01T00:00:00Z', git: null, levels: CDN_LEVELS, files })
@@ -12,6 +13,8 @@ const base = snap('a', { 'assets/a.js': { raw: 1000, gzip: 400, brotli: 350 }, '
 const input = (baseline: boolean, previous = true): BudgetInput => ({
   files: current.files,
   totals: totals(current.files, CDN_LEVELS),
+  // main's initial load: a.js + s.css = 1500 raw, 600 gzip, 530 brotli.
+  entries: entrySizes({ ...current, entries: { main: ['assets/a.js', 'assets/s.css'], other: ['assets/b.js'] } }, undefined, undefined),
   baseline: baseline ? compare(current, base) : null,
   previous: previous ? compare(current, snap('p', current.files)) : null,
   baselineLabel: 'main (abc1234)',
@@ -34,6 +37,17 @@ describe('evaluateBudgets', () => {
     expect(fired({ total: 'all', maxBytes: 4500 })).toEqual([])
     expect(fired({ total: 'all', maxBytes: 4499 })).toHaveLength(1)
     expect(fired({ total: 'css', maxBrotli: 179 })).toHaveLength(1)
+  })
+
+  it("entry: the initial load's total; a name no entry has is unchecked", () => {
+    expect(fired({ entry: 'main', maxGzip: 600 })).toEqual([])
+    expect(fired({ entry: 'main', maxGzip: 599 })).toEqual([{ rule: 'size-budget', severity: 'warning', message: 'entry main initial load gzip 600 B > 599 B', value: 600, threshold: 599 }])
+    expect(fired({ entry: 'main', maxBytes: 1500, maxBrotli: 530 })).toEqual([])
+    expect(fired({ entry: 'main', maxBytes: 1499, maxBrotli: 529 }).map((a) => a.value)).toEqual([1500, 530])
+    expect(fired({ entry: 'other', maxBytes: 2999 })).toHaveLength(1)
+    const { results, alerts } = evaluateBudgets([{ entry: 'mian', maxGzip: 1 }], input(true))
+    expect(alerts).toEqual([])
+    expect(results).toEqual([{ budget: 'entry mian gzip ≤ 1 B', value: null, limit: 1, ok: true }])
   })
 
   it('maxIncrease: a percentage or bytes against the baseline', () => {
@@ -71,12 +85,14 @@ describe('validateBudgets', () => {
     [{ maxIncrease: -1 }, 'maxIncrease takes bytes'],
     [{ path: 'a', maxGzip: -5 }, 'maxGzip must be a number'],
     [{ maxGzip: 5 }, 'give `path`'],
+    [{ entry: '', maxGzip: 5 }, 'entry must be the name'],
+    [{ entry: 'main' }, 'give maxBytes, maxGzip or maxBrotli'],
   ])('refuses %j', (budget, message) => {
     expect(() => validateBudgets([budget as Budget])).toThrowError(EmitOptimizerError)
     expect(() => validateBudgets([budget as Budget])).toThrowError(message)
   })
 
   it('accepts the documented forms', () => {
-    expect(() => validateBudgets([{ path: 'assets/*.js', maxBytes: 1, maxGzip: 1, maxBrotli: 1 }, { total: 'js', maxGzip: 1 }, { maxIncrease: '5%' }, { maxIncrease: 1024, total: 'css', against: 'previous' }])).not.toThrow()
+    expect(() => validateBudgets([{ path: 'assets/*.js', maxBytes: 1, maxGzip: 1, maxBrotli: 1 }, { total: 'js', maxGzip: 1 }, { entry: 'main', maxBrotli: 1 }, { maxIncrease: '5%' }, { maxIncrease: 1024, total: 'css', against: 'previous' }])).not.toThrow()
   })
 })

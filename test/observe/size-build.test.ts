@@ -238,8 +238,12 @@ describe('output sizes of real vite builds', () => {
     expect(total[3]).toBe(`${(summary.sizes!.totals.all.gzip! / 1000).toFixed(1)} kB`)
     expect(total[6]).toMatch(/^\+\d+(\.\d)? (B|kB) \(\+\d+\.\d %\)$/)
     expect(rows.map((row) => row[0])).toEqual(expect.arrayContaining(['js', 'css', 'html', 'images', 'other']))
-    expect(tables[1]![0]).toEqual(['file', 'status', 'gzip', 'Δ gzip'])
-    expect(tables[1]!.slice(1).some((row) => /^assets\/chart-[\w-]{8}\.js \(was assets\/chart-[\w-]{8}\.js\)$/.test(row[0]!) && row[1] === 'grown')).toBe(true)
+    // The HTML entry's initial load, then the biggest changes.
+    const [entryHeader, ...entryRows] = tables[1]!
+    expect(entryHeader!.slice(0, 3)).toEqual(['entry', 'files', 'raw'])
+    expect(entryRows.map((row) => row.slice(0, 2))).toEqual([['index.html', String(summary.sizes!.entries![0]!.files.length)]])
+    expect(tables[2]![0]).toEqual(['file', 'status', 'gzip', 'Δ gzip'])
+    expect(tables[2]!.slice(1).some((row) => /^assets\/chart-[\w-]{8}\.js \(was assets\/chart-[\w-]{8}\.js\)$/.test(row[0]!) && row[1] === 'grown')).toBe(true)
     expect(html).toContain(summary.status)
     // The text report has the output line too.
     const text = run()
@@ -276,6 +280,8 @@ describe('output sizes of real vite builds', () => {
     expect(jsRow.slice(1, 5)).toEqual([String(sizes.totals.js.files), `${(sizes.totals.js.raw / 1000).toFixed(1)} kB`, `${(sizes.totals.js.gzip! / 1000).toFixed(1)} kB`, `${(sizes.totals.js.brotli! / 1000).toFixed(1)} kB`])
     const totalRow = kindRows.find((row) => row[0] === 'total')!
     expect(totalRow[6]).toBe(`+${(sizes.baseline!.totals.all.gzip! / 1000).toFixed(1)} kB`.replace(/^\+(\d+\.\d) kB$/, (m, n: string) => (Number(n) < 1 ? `+${sizes.baseline!.totals.all.gzip} B` : m)))
+    const entryRows = [.../<table id="size-entries">[\s\S]*?<\/table>/.exec(dom)![0].matchAll(/<tr class="size-entry">([\s\S]*?)<\/tr>/g)].map((m) => cells(m[1]!))
+    expect(entryRows.map((row) => row.slice(0, 3))).toEqual([['index.html', String(sizes.entries![0]!.files.length), `${(sizes.entries![0]!.raw / 1000).toFixed(1)} kB`]])
     const byGzip = /<table id="size-files-by-compressed"[\s\S]*?<\/table>/.exec(dom)![0]
     const fileRows = [...byGzip.matchAll(/<tr class="size-file">([\s\S]*?)<\/tr>/g)].map((m) => cells(m[1]!))
     expect(fileRows).toHaveLength(sizes.files.length)

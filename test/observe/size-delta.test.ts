@@ -42,6 +42,15 @@ describe('compare', () => {
   })
   const c = compare(after, before)
 
+  it('an output compared with itself (the no-change shortcut) gives what comparing with an equal copy gives', () => {
+    for (const levels of [CDN_LEVELS, { gzip: false as const, brotli: 4 }]) {
+      const same = snap('v1-00000001', { 'a.js': s(100, 40), 'x.css': s(10, 5), 'logo.png': s(7, 7, 7) }, levels)
+      const copy = structuredClone(same)
+      expect(compare(same, same)).toEqual(compare(same, copy))
+      expect(compare(same, same).totals.all).toEqual({ raw: 0, gzip: levels.gzip === false ? null : 0, brotli: 0 })
+    }
+  })
+
   it('matches a hashed file renamed by its new hash: one grown file, not a removal and an addition', () => {
     expect(c.changes.find((x) => x.path === 'assets/index-Zz9_8yXw.js')).toEqual({ path: 'assets/index-Zz9_8yXw.js', from: 'assets/index-BXqL3yKm.js', status: 'grown', kind: 'js', size: s(1200, 450), delta: { raw: 200, gzip: 50, brotli: 50 } })
     expect(c.changes.some((x) => x.path === 'assets/index-BXqL3yKm.js')).toBe(false)

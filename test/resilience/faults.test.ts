@@ -6,7 +6,8 @@
  * litter. After the commit point (manifest, cleanup) the new output is already published and
  * durable: the commit resolves with a warning, the `committed` journal stays, and recovery rolls
  * it forward to exactly B. Either way a later commit of B with the real fs must succeed and
- * produce exactly B. Plus: first commits into a missing outDir, a rollback that fails too,
+ * produce exactly B. B changes directories into files and files into directories too
+ * (outputs.ts RESHAPE), with phases of their own. Plus: first commits into a missing outDir, a rollback that fails too,
  * EMFILE back-off.
  */
 import fs from 'node:fs'
@@ -92,6 +93,23 @@ const PHASES: Phase[] = [
   { name: 'apply: the rename that publishes, after moving a plain outDir', strategies: ['symlink'], postCommit: false, base: 'incremental', rule: (env) => ({ op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}$`) }) },
   { name: 'backup: link of a replaced file into the backup dir', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'link', to: /\/tx-[^/]+\/b\/\d+$/, after: 2 }) },
   { name: 'delete: rename of a stale file into the backup dir', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', to: /\/tx-[^/]+\/b\/d\d+$/, after: 1 }) },
+  // Directory ↔ file changes (outputs.ts RESHAPE). Incremental moves what is in the way aside first.
+  { name: 'reshape: moving a directory aside for a file (1st)', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', to: /\/tx-[^/]+\/b\/r\d+$/ }) },
+  { name: 'reshape: moving a directory aside for a file (2nd)', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', to: /\/tx-[^/]+\/b\/r\d+$/, after: 1 }) },
+  { name: 'reshape: moving a file aside for a directory', strategies: ['incremental'], postCommit: false, rule: () => ({ op: 'rename', path: /\/reshape\/(entry|deep\/p)$/, to: /\/tx-[^/]+\/b\/d\d+$/ }) },
+  {
+    name: 'reshape: creating the directory where a file was',
+    strategies: STRATEGIES,
+    postCommit: false,
+    rule: (env, s) => ({ op: 'mkdir', path: s === 'incremental' ? new RegExp(`^${escapeRe(env.outDir)}/reshape/entry$`) : new RegExp(`${STAGED[s].source}reshape/entry$`) }),
+  },
+  {
+    name: 'reshape: putting the file where a directory was',
+    strategies: STRATEGIES,
+    postCommit: false,
+    rule: (env, s) =>
+      s === 'incremental' ? { op: 'rename', to: new RegExp(`^${escapeRe(env.outDir)}/reshape/chunks$`) } : { op: 'writeFile', path: new RegExp(`${STAGED[s].source}reshape/chunks$`) },
+  },
   // The build history: objects and the version record are written before the commit point.
   // EXDEV: a store mounted on another filesystem gets copies instead of hard links (objects.ts).
   { name: 'history: linking a file into the object store', strategies: STRATEGIES, postCommit: false, absorbs: ['EXDEV'], rule: () => ({ op: 'link', to: /\/history\/objects\/[0-9a-f]{64}$/, after: 2 }) },
@@ -329,5 +347,25 @@ describe.each(STRATEGIES)('strategy %s', (strategy) => {
     expect(result.stats.written).toBe(0)
     expectTree(snapshot(env.outDir, { dirs: true }), reference.get(strategy)!.b, 'B')
     expect(listLitter(env.root)).toEqual([])
+  })
+})
+
+describe('incremental, directory → file', () => {
+  const strategy = 'incremental' as const
+
+  it('a directory moved aside for a file cannot be restored at first: the journal stays, recover() restores it', async () => {
+    await commitSet(sets.a, options(strategy, { durability: 'none' }))
+    const before = snapshot(env.outDir, { dirs: true })
+    const { faulty, error } = await commitFaulty(strategy, sets.b, [
+      { op: 'writeFileAtomic', path: /\/journal\.json$/, after: 1, code: 'EIO' },
+      { op: 'rename', path: /\/tx-[^/]+\/b\/r\d+$/, code: 'EACCES' },
+    ])
+    expect(faulty.injected().map((call) => call.failed)).toEqual(['EIO', 'EACCES'])
+    expect(error).toMatchObject({ code: 'EO_IO', message: expect.stringMatching(/restoring the previous output failed too/) })
+    expect((await readJournal(nodeFs, path.join(env.stateDir, 'journal.json')))?.state).toBe('prepared')
+    expect((await recover(env.outDir, { root: env.root, logger: silent })).action).toBe('rolled-back')
+    expectTree(snapshot(env.outDir, { dirs: true }), before, 'A after recovery')
+    expect(listLitter(env.root)).toEqual([])
+    await expectCleanCommitOfB(strategy)
   })
 })

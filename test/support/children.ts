@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach } from 'vitest'
+import { watchOutput } from './child-output.js'
 import { fileURLToPath } from 'node:url'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -39,27 +40,11 @@ export function startChild(fixture: string, args: string[], options: { nodeArgs?
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   })
-  let stdout = ''
-  let stderr = ''
-  const listeners = new Set<() => void>()
-  const notify = (): void => listeners.forEach((listener) => listener())
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-    notify()
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const describe = (): string => `${fixture} ${args.join(' ')} (pid ${child.pid})\nstdout:\n${output.stdout}\nstderr:\n${output.stderr}`
+  const output = watchOutput(child, describe)
   // A child that exits early closes its stdin: writing to it then must not crash the test.
   child.stdin.on('error', () => {})
-  let closed = false
-  const exited = new Promise<ChildExit>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      closed = true
-      resolve({ code, signal, stdout, stderr })
-      notify()
-    })
-  })
-  const describe = (): string => `${fixture} ${args.join(' ')} (pid ${child.pid})\nstdout:\n${stdout}\nstderr:\n${stderr}`
+  const exited = output.closed.then(({ code, signal }) => ({ code, signal, stdout: output.stdout, stderr: output.stderr }))
 
   return {
     pid: child.pid!,
@@ -69,20 +54,7 @@ export function startChild(fixture: string, args: string[], options: { nodeArgs?
       child.stdin.write(`${line}\n`)
     },
     waitForLine(line, timeoutMs = 60_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (stdout.split('\n').includes(line)) done(resolve)
-          else if (closed) done(() => reject(new Error(`child exited (code ${child.exitCode}, signal ${child.signalCode}) before printing "${line}": ${describe()}`)))
-        }
-        const timer = setTimeout(() => done(() => reject(new Error(`no "${line}" within ${timeoutMs} ms: ${describe()}`))), timeoutMs)
-        const done = (settle: () => void): void => {
-          clearTimeout(timer)
-          listeners.delete(check)
-          settle()
-        }
-        listeners.add(check)
-        check()
-      })
+      return output.until(() => output.stdout.split('\n').includes(line), `"${line}" on stdout`, timeoutMs)
     },
     async result<T>() {
       const { stdout: out } = await exited

@@ -3,6 +3,9 @@
  * directories, binary assets, an executable file. `outputSets(seed)` returns A (the previous
  * build) and B (the next one): B changes ~30 % of A's files, deletes ~10 % (emptying one
  * directory), adds ~10 % (some in directories A does not have) and changes one file's mode.
+ * It also changes the output's shape under `reshape/` (RESHAPE): directories of A become files
+ * of B (`chunks/…` → `chunks`, nested `deep/x/y/…` → `deep/x/y`) and files of A directories of B
+ * (`entry` → `entry/index.js`, `deep/p` → `deep/p/q/r.js`), next to a file both keep.
  */
 import type { CommitResult } from '../../src/core/transaction.js'
 import { createTransaction } from '../../src/history/engine.js'
@@ -23,9 +26,33 @@ export type OutputSet = readonly OutputFile[]
 export interface OutputSets {
   a: OutputSet
   b: OutputSet
-  /** What B does to A, for assertions and messages. */
+  /** What B does to A, for assertions and messages (RESHAPE's files are in `deleted` and `added`). */
   changes: { changed: string[]; deleted: string[]; added: string[]; modeChanged: string }
 }
+
+/**
+ * Directory ↔ file changes from A to B, fixed (no random draws: the rest of the sets stays what
+ * the seed made it). `dirToFile`/`fileToDir` name the paths whose type changes.
+ */
+export const RESHAPE = {
+  a: {
+    'reshape/chunks/a-1f2e.js': 'export const a = 1\n',
+    'reshape/chunks/nested/b-77c1.js': 'export const b = 2\n',
+    'reshape/entry': 'entry, a file in A\n',
+    'reshape/deep/x/y/z.js': 'export const z = 3\n',
+    'reshape/deep/p': 'p, a file in A\n',
+    'reshape/keep.js': 'export const kept = true\n',
+  },
+  b: {
+    'reshape/chunks': 'chunks, a file in B\n',
+    'reshape/entry/index.js': 'export const entry = 2\n',
+    'reshape/deep/x/y': 'y, a file in B\n',
+    'reshape/deep/p/q/r.js': 'export const r = 4\n',
+    'reshape/keep.js': 'export const kept = true\n',
+  },
+  dirToFile: ['reshape/chunks', 'reshape/deep/x/y'],
+  fileToDir: ['reshape/entry', 'reshape/deep/p'],
+} as const
 
 const WORDS = ['alpha', 'bravo', 'chunk', 'delta', 'entry', 'fetch', 'guard', 'hydrate', 'import', 'jsx', 'kernel', 'lazy', 'module', 'node', 'once', 'proxy', 'query', 'render', 'state', 'token', 'util', 'vendor', 'worker', 'yield']
 
@@ -144,7 +171,14 @@ export function outputSets(seed: number): OutputSets {
     b.set(path, { path, contents })
     added.push(path)
   }
-  return { a, b: dedupe([...b.values()]), changes: { changed: changed.sort(), deleted: deleted.sort(), added: added.sort(), modeChanged } }
+  const shaped = (files: Record<string, string>): OutputFile[] => Object.entries(files).map(([path, contents]) => ({ path, contents: text(contents) }))
+  const reshapeA = Object.keys(RESHAPE.a).filter((p) => !(p in RESHAPE.b))
+  const reshapeB = Object.keys(RESHAPE.b).filter((p) => !(p in RESHAPE.a))
+  return {
+    a: dedupe([...a, ...shaped(RESHAPE.a)]),
+    b: dedupe([...b.values(), ...shaped(RESHAPE.b)]),
+    changes: { changed: changed.sort(), deleted: [...deleted, ...reshapeA].sort(), added: [...added, ...reshapeB].sort(), modeChanged },
+  }
 }
 
 /** Commits `set` as the complete new output (files of the last commit missing from it are deleted). */

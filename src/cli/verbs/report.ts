@@ -10,7 +10,7 @@ import { resolveStateDir } from '../../core/state-dir.js'
 import { formatBytes } from '../../observe/format-bytes.js'
 import type { BuildSummary } from '../../observe/report-json.js'
 import { readHistory, type HistoryEntry } from '../../observe/report-log.js'
-import { formatDelta, formatSize } from '../../observe/size/budgets.js'
+import { formatDelta } from '../../observe/size/budgets.js'
 import { markdownReport } from '../../observe/size/cli-markdown.js'
 import { REPORT_FILES } from '../../observe/types.js'
 
@@ -119,7 +119,7 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
 function sizeLine(sizes: NonNullable<BuildSummary['sizes']>): string {
   const { all } = sizes.totals
   const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
-  const parts = [formatSize(all.raw), ...(all.gzip !== null ? [`gzip ${formatSize(all.gzip)}`] : []), ...(all.brotli !== null ? [`brotli ${formatSize(all.brotli)}`] : [])]
+  const parts = [formatBytes(all.raw), ...(all.gzip !== null ? [`gzip ${formatBytes(all.gzip)}`] : []), ...(all.brotli !== null ? [`brotli ${formatBytes(all.brotli)}`] : [])]
   if (sizes.previous) parts.push(`${formatDelta(sizes.previous.totals.all[compression])} vs previous`)
   parts.push(sizes.baseline ? `${formatDelta(sizes.baseline.totals.all[compression])} vs ${sizes.baseline.label}` : `no baseline (${sizes.baselineWanted})`)
   return parts.join(' · ')

@@ -9,7 +9,10 @@ import { fsyncDirs, parentDirs, stageFile, type PublishStrategy, type WrittenFil
  * Changed files are staged in `<stateDir>/tx-<id>/s/` (a mirror of the output tree), then
  * published by rename in publish order. A replaced file is first hard-linked into `b/` (its
  * backup) so the rename replaces it atomically: readers never see it missing. Stale files are
- * renamed into `b/` last. When outDir does not exist yet, `s/` is renamed to outDir whole.
+ * renamed into `b/` last. Where the output's shape changes, what is in the way leaves first: a
+ * stale file where a new directory goes, a directory (whole) where a new file goes; a reader
+ * sees that path missing for an instant, as with the bundler's own clean. When outDir does not
+ * exist yet, `s/` is renamed to outDir whole.
  */
 export const incremental: PublishStrategy = {
   async stage(ctx, plan, header, manifestFor) {
@@ -37,11 +40,13 @@ export const incremental: PublishStrategy = {
     // A stale file where a new directory goes (file → directory) must leave before the puts.
     const newDirSet = new Set(newDirs)
     const early = new Set(plan.deletes.filter((p) => newDirSet.has(p)))
-    plan.deletes.forEach((p, i) => {
-      const op: DelOp = { op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true as const } : {}) }
-      if (op.early) ops.unshift(op)
-      else ops.push(op)
-    })
+    // A directory where a new file goes (directory → file) leaves whole, before the puts, into
+    // b/r<n>; the stale files beneath it go with it instead of one by one.
+    const inReplaced = (p: string): boolean => plan.replacedDirs.some((dir) => p.startsWith(`${dir}/`))
+    const dels: DelOp[] = plan.deletes.filter((p) => !inReplaced(p)).map((p, i) => ({ op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true } : {}) }))
+    const moved: DelOp[] = plan.replacedDirs.map((p, i) => ({ op: 'del', path: p, backup: `b/r${i}`, early: true, dir: true }))
+    ops.unshift(...moved, ...dels.filter((op) => op.early))
+    ops.push(...dels.filter((op) => !op.early))
 
     // Directories to create, found before anything is touched so rollback can remove them.
     const dirs: string[] = []
@@ -84,15 +89,20 @@ export const incremental: PublishStrategy = {
   async rollback(ctx, journal) {
     const j = journal as IncrementalJournal
     // Puts first, then the directories they needed, then dels: a restored file may sit where a
-    // created directory was (file → directory changes).
+    // created directory was (file → directory changes), a restored directory where a new file
+    // was (directory → file).
     await ctx.queue.each(j.ops.filter((op): op is PutOp => op.op === 'put'), async (op) => {
       const target = path.join(ctx.outDir, op.path)
       const staged = (await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.stage))) !== undefined
       if (staged) return // never published: target still holds the old file
-      if (op.backup) await ignoring(ctx.fs.rename(path.join(j.txDir, op.backup), target))
-      else await ignoring(ctx.fs.unlink(target))
+      if (op.backup) return ignoring(ctx.fs.rename(path.join(j.txDir, op.backup), target))
+      // A rollback run again finds the old directory (or the old file of a file → directory
+      // change) back at or above the path: nothing of the new file is left to remove.
+      const current = await lstatOrUndefined(ctx.fs, target)
+      if (current && !current.isDirectory()) await ignoring(ctx.fs.unlink(target))
     })
-    for (const dir of [...j.dirs].reverse()) await ignoring(ctx.fs.rmdir(path.join(ctx.outDir, dir)), ['ENOENT', 'ENOTEMPTY', 'EEXIST'])
+    // ENOTDIR: a file → directory change never got that far, the old file is still there.
+    for (const dir of [...j.dirs].reverse()) await ignoring(ctx.fs.rmdir(path.join(ctx.outDir, dir)), ['ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR'])
     await ctx.queue.each(j.ops.filter((op): op is DelOp => op.op === 'del'), async (op) => {
       if ((await lstatOrUndefined(ctx.fs, path.join(j.txDir, op.backup))) === undefined) return
       const target = path.join(ctx.outDir, op.path)

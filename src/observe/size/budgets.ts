@@ -1,7 +1,9 @@
 import { loadPicomatch } from '../../core/publish-order.js'
 import { EmitOptimizerError } from '../../errors.js'
 import type { Delta, SizeComparison, Sizes, TotalKey, Totals } from './delta.js'
+import type { EntrySizes } from './entries.js'
 import { TOTAL_KEYS } from './delta.js'
+import { formatBytes } from '../format-bytes.js'
 
 export type Compression = 'raw' | 'gzip' | 'brotli'
 
@@ -15,12 +17,15 @@ export interface SizeLimits {
 /**
  * - `{ path: 'assets/*.js', maxGzip }`: every output file matching the glob (picomatch).
  * - `{ total: 'js', maxGzip }`: the total of a kind (`js`, `css`, `html`, `images`, `fonts`, `other`) or `all`.
+ * - `{ entry: 'main', maxGzip }`: an entry point's initial load (its chunk, static imports, their
+ *   CSS and assets); unchecked in an output that has no entry of that name.
  * - `{ maxIncrease: '5%' | bytes }`: growth of a total (`all` by default, gzip when on, else raw)
  *   against the baseline, or the previous build when there is no baseline (or `against: 'previous'`).
  */
 export type Budget =
   | ({ path: string } & SizeLimits)
   | ({ total: TotalKey } & SizeLimits)
+  | ({ entry: string } & SizeLimits)
   | { maxIncrease: number | `${number}%`; total?: TotalKey; compression?: Compression; against?: 'baseline' | 'previous' }
 
 /** A budget a build exceeded: shown like the other alerts (`rule: 'size-budget'`). */
@@ -60,7 +65,9 @@ export function validateBudgets(budgets: readonly Budget[]): void {
       if (budget.total !== undefined && !TOTAL_KEYS.includes(budget.total)) fail(`total must be one of ${TOTAL_KEYS.join(', ')}.`)
       return
     }
-    if (!('path' in budget) && !('total' in budget)) fail('give `path` (a glob), `total` (a kind or "all") or `maxIncrease`.')
+    if (!('path' in budget) && !('total' in budget) && !('entry' in budget))
+      fail('give `path` (a glob), `total` (a kind or "all"), `entry` (an entry point\'s name) or `maxIncrease`.')
+    if ('entry' in budget && (typeof budget.entry !== 'string' || budget.entry === '')) fail('entry must be the name of an entry point.')
     if ('total' in budget && !TOTAL_KEYS.includes(budget.total)) fail(`total must be one of ${TOTAL_KEYS.join(', ')}.`)
     const limits = LIMITS.filter(([key]) => budget[key] !== undefined)
     if (limits.length === 0) fail('give maxBytes, maxGzip or maxBrotli (bytes).')
@@ -68,16 +75,9 @@ export function validateBudgets(budgets: readonly Budget[]): void {
   })
 }
 
-export function formatSize(bytes: number): string {
-  const abs = Math.abs(bytes)
-  if (abs < 1000) return `${bytes} B`
-  if (abs < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`
-  return `${(bytes / 1_000_000).toFixed(2)} MB`
-}
-
 export function formatDelta(bytes: number | null): string {
   if (bytes === null) return '–'
-  return bytes === 0 ? '±0 B' : `${bytes > 0 ? '+' : '−'}${formatSize(Math.abs(bytes))}`
+  return bytes === 0 ? '±0 B' : `${bytes > 0 ? '+' : '−'}${formatBytes(Math.abs(bytes))}`
 }
 
 const pick = (sizes: Sizes | Delta, compression: Compression): number | null => sizes[compression]
@@ -85,6 +85,7 @@ const pick = (sizes: Sizes | Delta, compression: Compression): number | null => 
 export interface BudgetInput {
   files: Record<string, Sizes>
   totals: Totals
+  entries: readonly EntrySizes[]
   baseline: SizeComparison | null
   previous: SizeComparison | null
   /** How the baseline is named in messages, e.g. `main (3f2a1bc)`. */
@@ -111,10 +112,10 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
       const label = `${total} ${compression} increase vs ${budget.against ?? 'baseline'}`
       if (typeof budget.maxIncrease === 'number') {
         check(
-          `${label} ≤ ${formatSize(budget.maxIncrease)}`,
+          `${label} ≤ ${formatBytes(budget.maxIncrease)}`,
           delta,
           budget.maxIncrease,
-          () => `${total} ${compression} ${formatDelta(delta)} > +${formatSize(budget.maxIncrease as number)} vs ${against}`,
+          () => `${total} ${compression} ${formatDelta(delta)} > +${formatBytes(budget.maxIncrease as number)} vs ${against}`,
         )
       } else {
         const limit = Number.parseFloat(budget.maxIncrease)
@@ -135,10 +136,21 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
       if ('total' in budget) {
         const value = pick(input.totals[budget.total], compression)
         check(
-          `${budget.total} total ${compression} ≤ ${formatSize(limit)}`,
+          `${budget.total} total ${compression} ≤ ${formatBytes(limit)}`,
           value,
           limit,
-          () => `${budget.total} total ${compression} ${formatSize(value!)} > ${formatSize(limit)}`,
+          () => `${budget.total} total ${compression} ${formatBytes(value!)} > ${formatBytes(limit)}`,
+        )
+        continue
+      }
+      if ('entry' in budget) {
+        const found = input.entries.find((entry) => entry.name === budget.entry)
+        const value = found ? pick(found, compression) : null
+        check(
+          `entry ${budget.entry} ${compression} ≤ ${formatBytes(limit)}`,
+          value,
+          limit,
+          () => `entry ${budget.entry} initial load ${compression} ${formatBytes(value!)} > ${formatBytes(limit)}`,
         )
         continue
       }
@@ -151,12 +163,12 @@ export function evaluateBudgets(budgets: readonly Budget[], input: BudgetInput):
         largest = Math.max(largest ?? 0, value)
         if (value > limit) over.push([file, value])
       }
-      results.push({ budget: `${budget.path} ${compression} ≤ ${formatSize(limit)} per file`, value: largest, limit, ok: over.length === 0 })
+      results.push({ budget: `${budget.path} ${compression} ≤ ${formatBytes(limit)} per file`, value: largest, limit, ok: over.length === 0 })
       for (const [file, value] of over)
         alerts.push({
           rule: 'size-budget',
           severity: 'warning',
-          message: `${file} ${compression} ${formatSize(value)} > ${formatSize(limit)} (budget ${budget.path})`,
+          message: `${file} ${compression} ${formatBytes(value)} > ${formatBytes(limit)} (budget ${budget.path})`,
           value,
           threshold: limit,
         })

@@ -3,6 +3,7 @@ import { resolveTransactionOptions } from '../../core/transaction-options.js'
 import { resolveStateDir } from '../../core/state-dir.js'
 import type { CommitResult } from '../../core/transaction.js'
 import type { BudgetAlert } from './budgets.js'
+import { addEntries, type EntryPoint } from './entry-point.js'
 import type { Prepared, SizeSummary } from './measure.js'
 import type { ResolvedSizeOptions } from './options.js'
 
@@ -10,6 +11,8 @@ import type { ResolvedSizeOptions } from './options.js'
 export interface SizeCapture {
   write(rel: string, contents: string | Uint8Array): void
   delete(rel: string): void
+  /** Entry points of this output (several calls add up), for the initial-load totals. */
+  entries(list: readonly EntryPoint[]): void
   /** The commit starts: hash and compress the captured files meanwhile. */
   begin(target: { outDir: string; stateDir: string | undefined }): void
   /** Never throws: a failure is a warning and the build has no sizes. */
@@ -20,6 +23,7 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
   // References to the bytes the transaction holds anyway: a changed file is compressed from
   // memory, never read back from disk.
   const contents = new Map<string, string | Uint8Array>()
+  const entryPoints: EntryPoint[] = []
   let prepared: Promise<Prepared | undefined> | undefined
   return {
     begin(target) {
@@ -44,6 +48,9 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
     delete(rel) {
       contents.delete(rel)
     },
+    entries(list) {
+      if (options) addEntries(entryPoints, list)
+    },
     async measure(result) {
       if (!options) return { alerts: [] }
       try {
@@ -55,6 +62,7 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
           outDir: result.outDir,
           stateDir: result.stateDir,
           contents,
+          entries: entryPoints,
           ...(ready ? { prepared: ready } : {}),
         })
         return measured ? { sizes: measured.summary, alerts: measured.alerts } : { alerts: [] }
@@ -65,6 +73,7 @@ export function startSizeCapture(options: ResolvedSizeOptions | false, ctx: { ro
         return { alerts: [] }
       } finally {
         contents.clear()
+        entryPoints.length = 0
       }
     },
   }

@@ -1,5 +1,6 @@
 import { chooseBaseline, defaultBranch } from './baseline.js'
 import { compare } from './delta.js'
+import { entrySizes } from './entries.js'
 import { renderMarkdown, type MarkdownInput } from './markdown.js'
 import { snapshotLabel } from './measure.js'
 import { readSizeIndex, readSnapshot, sizeStore } from './store.js'
@@ -22,5 +23,7 @@ export async function markdownReport(
   const snapshot = chosen && (await readSnapshot(store, chosen.id))
   if (!snapshot) return { missing: `no kept build matches the baseline "${options.baseline}" (a version id or a branch; see emit-optimizer history list)` }
   const baseline = { ...compare(current, snapshot), label: snapshotLabel(snapshot) }
-  return { markdown: renderMarkdown({ ...input, sizes: { ...sizes, baseline, baselineWanted: options.baseline } }) }
+  const against = new Map(entrySizes(current, undefined, snapshot).map((entry) => [entry.name, entry.baseline]))
+  const entries = (sizes.entries ?? []).map((entry) => ({ ...entry, baseline: against.get(entry.name) ?? null }))
+  return { markdown: renderMarkdown({ ...input, sizes: { ...sizes, entries, baseline, baselineWanted: options.baseline } }) }
 }

@@ -24,6 +24,8 @@ export interface SizeSnapshot {
   git: GitInfo | null
   levels: CompressionLevels
   files: Record<string, FileSizes>
+  /** Entry points' initial-load files by entry name, where the bundler said (absent in older snapshots). */
+  entries?: Record<string, string[]>
 }
 
 export type TotalKey = SizeKind | 'all'
@@ -92,6 +94,15 @@ export function magnitude(delta: Delta): number {
  * two with that name, are one file renamed by its new hash, not a removal and an addition.
  */
 export function compare(current: SizeSnapshot, reference: SizeSnapshot): SizeComparison {
+  const counts: Record<ChangeStatus, number> = { added: 0, removed: 0, grown: 0, shrunk: 0, renamed: 0, changed: 0 }
+  const against = { id: reference.id, committedAt: reference.committedAt, git: reference.git }
+  if (current === reference) {
+    // A no-change rebuild compares its output with itself (the same snapshot): a third of the size
+    // step's time there went into finding that nothing changed.
+    const now = totals(current.files, current.levels)
+    const zero = Object.fromEntries(TOTAL_KEYS.map((key) => [key, minus(now[key], now[key], true)])) as Record<TotalKey, Delta>
+    return { against, totals: zero, changes: [], counts }
+  }
   const compressed = sameLevels(current.levels, reference.levels)
   const changes: FileChange[] = []
   const change = (path: string, status: ChangeStatus | undefined, now: FileSizes, before: FileSizes, from?: string) => {
@@ -130,10 +141,9 @@ export function compare(current: SizeSnapshot, reference: SizeSnapshot): SizeCom
   changes.sort((a, b) => magnitude(b.delta) - magnitude(a.delta) || (a.path < b.path ? -1 : 1))
   const now = totals(current.files, current.levels)
   const before = totals(reference.files, reference.levels)
-  const counts: Record<ChangeStatus, number> = { added: 0, removed: 0, grown: 0, shrunk: 0, renamed: 0, changed: 0 }
   for (const item of changes) counts[item.status] += 1
   return {
-    against: { id: reference.id, committedAt: reference.committedAt, git: reference.git },
+    against,
     totals: Object.fromEntries(TOTAL_KEYS.map((key) => [key, minus(now[key], before[key], compressed)])) as Record<TotalKey, Delta>,
     changes,
     counts,

@@ -1,4 +1,5 @@
-import { formatDelta, formatSize, type Compression } from './budgets.js'
+import { formatBytes } from '../format-bytes.js'
+import { formatDelta, type Compression } from './budgets.js'
 import { TOTAL_KEYS, type Delta, type SizeComparison } from './delta.js'
 import { SIZE_KINDS, type SizeKind } from './kinds.js'
 import type { SizeSummary } from './measure.js'
@@ -27,7 +28,7 @@ function deltaCell(delta: number | null): string {
   return `<td class="num delta ${delta > 0 ? 'up' : delta < 0 ? 'down' : ''}">${esc(formatDelta(delta))}</td>`
 }
 
-const sizeCell = (value: number | null) => `<td class="num">${value === null ? '–' : esc(formatSize(value))}</td>`
+const sizeCell = (value: number | null) => `<td class="num">${value === null ? '–' : esc(formatBytes(value))}</td>`
 
 /** Horizontal bars: one stacked bar of the kinds, then the largest files, by compressed size. */
 function bars(s: SizeSummary, compression: Compression): string {
@@ -41,7 +42,7 @@ function bars(s: SizeSummary, compression: Compression): string {
   let x = 0
   const stack = SIZE_KINDS.filter((kind) => s.totals[kind].files > 0).map((kind) => {
     const w = (weight(s.totals[kind]) / total) * width
-    const rect = `<rect x="${x.toFixed(1)}" y="0" width="${Math.max(0.5, w).toFixed(1)}" height="18" fill="${COLORS[kind]}"><title>${esc(`${kind}: ${formatSize(weight(s.totals[kind]))} ${compression}`)}</title></rect>`
+    const rect = `<rect x="${x.toFixed(1)}" y="0" width="${Math.max(0.5, w).toFixed(1)}" height="18" fill="${COLORS[kind]}"><title>${esc(`${kind}: ${formatBytes(weight(s.totals[kind]))} ${compression}`)}</title></rect>`
     x += w
     return rect
   })
@@ -49,7 +50,7 @@ function bars(s: SizeSummary, compression: Compression): string {
     const y = 30 + i * row
     const w = Math.max(1, (weight(file) / max) * (width - label - 70))
     const name = file.path.length > 48 ? `…${file.path.slice(-47)}` : file.path
-    return `<g class="size-bar"><title>${esc(`${file.path}: ${formatSize(weight(file))} ${compression}`)}</title><text x="${label - 6}" y="${y + 11}" text-anchor="end">${esc(name)}</text><rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${row - 4}" rx="2" fill="${COLORS[file.kind]}"/><text x="${(label + w + 4).toFixed(1)}" y="${y + 11}">${esc(formatSize(weight(file)))}</text></g>`
+    return `<g class="size-bar"><title>${esc(`${file.path}: ${formatBytes(weight(file))} ${compression}`)}</title><text x="${label - 6}" y="${y + 11}" text-anchor="end">${esc(name)}</text><rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${row - 4}" rx="2" fill="${COLORS[file.kind]}"/><text x="${(label + w + 4).toFixed(1)}" y="${y + 11}">${esc(formatBytes(weight(file)))}</text></g>`
   })
   const height = 34 + files.length * row
   const legend = `<p class="legend">${SIZE_KINDS.map((kind) => `<span><i class="swatch" style="background:${COLORS[kind]}"></i>${kind}</span>`).join('')}</p>`
@@ -85,9 +86,9 @@ export function renderSizesHtml(s: SizeSummary | null): string {
       ? `<span class="${(c.totals.all[compression] ?? 0) > 0 ? 'up' : (c.totals.all[compression] ?? 0) < 0 ? 'down' : ''}">${esc(formatDelta(c.totals.all[compression]))}</span> vs ${esc(name)}`
       : `– vs ${esc(name)}`
   const cards = [
-    ['total raw', formatSize(all.raw)],
-    ...(all.gzip !== null ? [[`gzip (level ${s.levels.gzip})`, formatSize(all.gzip)]] : []),
-    ...(all.brotli !== null ? [[`brotli (quality ${s.levels.brotli})`, formatSize(all.brotli)]] : []),
+    ['total raw', formatBytes(all.raw)],
+    ...(all.gzip !== null ? [[`gzip (level ${s.levels.gzip})`, formatBytes(all.gzip)]] : []),
+    ...(all.brotli !== null ? [[`brotli (quality ${s.levels.brotli})`, formatBytes(all.brotli)]] : []),
     ['files', String(all.files)],
   ]
   const cardHtml = `<div class="cards">${cards.map(([label, value]) => `<div class="card">${esc(label!)}<b>${esc(value!)}</b></div>`).join('')}</div>`
@@ -98,6 +99,15 @@ export function renderSizesHtml(s: SizeSummary | null): string {
   })
   const enc = [...(all.gzip !== null ? ['gzip'] : []), ...(all.brotli !== null ? ['brotli'] : [])]
   const kinds = `<table id="size-kinds"><thead><tr><th>kind</th><th>files</th><th>raw</th>${enc.map((e) => `<th>${e}</th>`).join('')}<th>Δ ${compression} vs previous</th><th>Δ ${compression} vs baseline</th></tr></thead><tbody>${kindRows.join('')}</tbody></table>`
+  // A latest.json written before entry totals has none.
+  const entryRows = (s.entries ?? []).map(
+    (e) =>
+      `<tr class="size-entry"><td><code>${esc(e.name)}</code></td><td class="num" title="${esc(e.files.join('\n'))}">${e.files.length}</td>${sizeCell(e.raw)}${e.gzip !== null ? sizeCell(e.gzip) : ''}${e.brotli !== null ? sizeCell(e.brotli) : ''}${deltaCell(e.previous?.[compression] ?? null)}${deltaCell(e.baseline?.[compression] ?? null)}</tr>`,
+  )
+  const entries =
+    entryRows.length === 0
+      ? ''
+      : `<h3>Entry points (initial load)</h3><p class="meta">The entry chunk, its static imports and the CSS and assets the bundler ties to them; dynamic imports are not counted. Hover the file count for the files.</p><table id="size-entries"><thead><tr><th>entry</th><th>files</th><th>raw</th>${enc.map((e) => `<th>${e}</th>`).join('')}<th>Δ ${compression} vs previous</th><th>Δ ${compression} vs baseline</th></tr></thead><tbody>${entryRows.join('')}</tbody></table>`
 
   // One table per order; radio buttons (labels in the headers) pick the one shown, without a script.
   const fileDelta = new Map((s.baseline ?? s.previous)?.changes.map((c) => [c.path, c.delta[compression] ?? c.delta.raw]) ?? [])
@@ -128,7 +138,7 @@ export function renderSizesHtml(s: SizeSummary | null): string {
   const budgets =
     s.budgets.length === 0
       ? ''
-      : `<h3>Budgets</h3><table id="size-budgets"><thead><tr><th>budget</th><th>value</th><th>limit</th><th></th></tr></thead><tbody>${s.budgets.map((b) => `<tr class="${b.ok ? 'ok' : 'over'}"><td>${esc(b.budget)}</td><td class="num">${b.value === null ? '–' : esc(b.budget.includes('%') ? `${b.value} %` : formatSize(b.value))}</td><td class="num">${esc(b.budget.includes('%') ? `${b.limit} %` : formatSize(b.limit))}</td><td class="${b.ok ? 'down' : 'up'}">${b.ok ? '✓ ok' : '✗ over'}</td></tr>`).join('')}</tbody></table>`
+      : `<h3>Budgets</h3><table id="size-budgets"><thead><tr><th>budget</th><th>value</th><th>limit</th><th></th></tr></thead><tbody>${s.budgets.map((b) => `<tr class="${b.ok ? 'ok' : 'over'}"><td>${esc(b.budget)}</td><td class="num">${b.value === null ? '–' : esc(b.budget.includes('%') ? `${b.value} %` : formatBytes(b.value))}</td><td class="num">${esc(b.budget.includes('%') ? `${b.limit} %` : formatBytes(b.limit))}</td><td class="${b.ok ? 'down' : 'up'}">${b.ok ? '✓ ok' : '✗ over'}</td></tr>`).join('')}</tbody></table>`
   const work = `<p class="meta">${s.work.compressed} file${s.work.compressed === 1 ? '' : 's'} compressed this build, ${s.work.cached} from the cache, ${s.work.ms.toFixed(1)} ms.</p>`
-  return `<section class="sizes" id="sizes"><h2>Output size</h2>${cardHtml}${headline}${kinds}<h3>By ${compression} size</h3>${bars(s, compression)}${changes}${budgets}<h3>Files (${s.files.length})</h3><div class="files">${radios}<p class="meta">sort by: <label class="sortby" for="sort-path">name</label> · <label class="sortby" for="sort-raw">raw</label> · <label class="sortby" for="sort-compressed">${compression}</label> · <label class="sortby" for="sort-delta">change</label></p>${tables.join('')}</div>${more}${work}</section>`
+  return `<section class="sizes" id="sizes"><h2>Output size</h2>${cardHtml}${headline}${kinds}${entries}<h3>By ${compression} size</h3>${bars(s, compression)}${changes}${budgets}<h3>Files (${s.files.length})</h3><div class="files">${radios}<p class="meta">sort by: <label class="sortby" for="sort-path">name</label> · <label class="sortby" for="sort-raw">raw</label> · <label class="sortby" for="sort-compressed">${compression}</label> · <label class="sortby" for="sort-delta">change</label></p>${tables.join('')}</div>${more}${work}</section>`
 }

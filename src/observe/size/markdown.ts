@@ -1,4 +1,5 @@
-import { formatDelta, formatSize, type Compression } from './budgets.js'
+import { formatBytes } from '../format-bytes.js'
+import { formatDelta, type Compression } from './budgets.js'
 import { TOTAL_KEYS, type Delta, type FileChange, type SizeComparison } from './delta.js'
 import type { SizeSummary } from './measure.js'
 
@@ -28,7 +29,7 @@ function deltaWithPercent(delta: number | null, now: number | null): string {
 function changeRow(change: FileChange, compression: Compression): string {
   const name = change.from === undefined ? escapeMarkdown(change.path) : `${escapeMarkdown(change.path)} (was ${escapeMarkdown(change.from)})`
   const size = change.size[compression]
-  return `| ${name} | ${change.status} | ${size === null ? '–' : formatSize(size)} | ${formatDelta((change.delta as Delta)[compression])} |`
+  return `| ${name} | ${change.status} | ${size === null ? '–' : formatBytes(size)} | ${formatDelta((change.delta as Delta)[compression])} |`
 }
 
 /**
@@ -54,11 +55,11 @@ export function renderMarkdown(input: MarkdownInput): string {
   const against = (c: SizeComparison | null, name: string) => (c ? `${formatDelta(c.totals.all[compression])} vs ${name}` : null)
   const deltas = [against(s.previous, 'previous build'), against(s.baseline, s.baseline?.label ?? '')].filter((x) => x !== null)
   const compressed = [
-    s.levels.gzip !== false ? `gzip ${formatSize(all.gzip!)}` : null,
-    s.levels.brotli !== false ? `brotli ${formatSize(all.brotli!)}` : null,
+    s.levels.gzip !== false ? `gzip ${formatBytes(all.gzip!)}` : null,
+    s.levels.brotli !== false ? `brotli ${formatBytes(all.brotli!)}` : null,
   ].filter((x) => x !== null)
   lines.push(
-    `**${formatSize(all.raw)}** in ${all.files} files${compressed.length ? ` (${compressed.join(', ')})` : ''}${deltas.length ? ` · ${deltas.join(' · ')}` : ''}`,
+    `**${formatBytes(all.raw)}** in ${all.files} files${compressed.length ? ` (${compressed.join(', ')})` : ''}${deltas.length ? ` · ${deltas.join(' · ')}` : ''}`,
     '',
   )
 
@@ -84,15 +85,35 @@ export function renderMarkdown(input: MarkdownInput): string {
     const cells = [
       key === 'all' ? '**total**' : key,
       String(t.files),
-      formatSize(t.raw),
-      ...(t.gzip !== null ? [formatSize(t.gzip)] : []),
-      ...(t.brotli !== null ? [formatSize(t.brotli)] : []),
+      formatBytes(t.raw),
+      ...(t.gzip !== null ? [formatBytes(t.gzip)] : []),
+      ...(t.brotli !== null ? [formatBytes(t.brotli)] : []),
       deltaWithPercent(s.previous?.totals[key][compression] ?? null, t[compression]),
       deltaWithPercent(s.baseline?.totals[key][compression] ?? null, t[compression]),
     ]
     lines.push(`| ${cells.join(' | ')} |`)
   }
   lines.push('')
+
+  // A latest.json written before entry totals has none.
+  if (s.entries?.length) {
+    lines.push('**Entry points** (initial load: entry chunk, static imports, their CSS and assets)', '')
+    const columns = header.map((cell, i) => (i === 0 ? 'entry' : cell))
+    lines.push(`| ${columns.join(' | ')} |`, `| :-- | ${columns.slice(1).map(() => '--:').join(' | ')} |`)
+    for (const entry of s.entries) {
+      const cells = [
+        escapeMarkdown(entry.name),
+        String(entry.files.length),
+        formatBytes(entry.raw),
+        ...(entry.gzip !== null ? [formatBytes(entry.gzip)] : []),
+        ...(entry.brotli !== null ? [formatBytes(entry.brotli)] : []),
+        deltaWithPercent(entry.previous?.[compression] ?? null, entry[compression]),
+        deltaWithPercent(entry.baseline?.[compression] ?? null, entry[compression]),
+      ]
+      lines.push(`| ${cells.join(' | ')} |`)
+    }
+    lines.push('')
+  }
 
   const reference = s.baseline ?? s.previous
   if (reference && reference.changes.length > 0) {
@@ -116,7 +137,7 @@ export function renderMarkdown(input: MarkdownInput): string {
     lines.push('**Budgets**', '', '| budget | value | limit | |', '| :-- | --: | --: | :-: |')
     for (const b of s.budgets) {
       const percent = b.budget.includes('%')
-      const show = (n: number | null) => (n === null ? '–' : percent ? `${n} %` : formatSize(n))
+      const show = (n: number | null) => (n === null ? '–' : percent ? `${n} %` : formatBytes(n))
       lines.push(`| ${escapeMarkdown(b.budget)} | ${show(b.value)} | ${show(b.limit)} | ${b.ok ? '✅' : '❌'} |`)
     }
     lines.push('')

@@ -8,6 +8,7 @@ import { evaluateBudgets, type BudgetAlert, type BudgetResult } from './budgets.
 import { loadHasher } from '../../core/hash.js'
 import { compressedSizes, eachInSlices, SizeCache, type CompressionLevels } from './compress.js'
 import { compare, SIZES_FORMAT, totals, type FileSizes, type SizeComparison, type SizeSnapshot, type Totals } from './delta.js'
+import { committedEntries, entrySizes, type EntryPoint, type EntrySizes } from './entries.js'
 import { kindOf, type SizeKind } from './kinds.js'
 import type { ResolvedSizeOptions } from './options.js'
 import { openStore, readCache, readSizeIndex, readSnapshot, saveIndex, sizeStore, writeCache, writeSnapshot } from './store.js'
@@ -20,6 +21,11 @@ export interface SizeSummary {
   totals: Totals
   /** Every file of the output, by path, with its content hash (the manifest's). */
   files: Array<{ path: string; kind: SizeKind } & FileSizes>
+  /**
+   * Each entry point's initial load (entry chunk, static imports, their CSS and assets), where the
+   * bundler says which files those are. Absent in reports written before it existed.
+   */
+  entries?: EntrySizes[]
   /** Against the output the previous build reported (null on the first build). */
   previous: SizeComparison | null
   /** Against the baseline; `label` names it (`main (3f2a1bc)`); null when none was found. */
@@ -41,6 +47,8 @@ export interface MeasureInput {
   stateDir: string
   /** The bytes this build captured, by path: compressed from memory, not read back. */
   contents: ReadonlyMap<string, string | Uint8Array>
+  /** The entry points the bundler reported for this output (none: no entry totals). */
+  entries?: readonly EntryPoint[]
   /** Sizes measured while the commit ran (`prepareSizes`), for the state dir they were read from. */
   prepared?: Prepared
 }
@@ -116,6 +124,7 @@ export async function measureSizes(input: MeasureInput): Promise<{ summary: Size
   const files: Record<string, FileSizes> = {}
   for (const [file, entry] of entries) files[file] = { raw: entry.size, ...cache.get(entry.hash)!, hash: entry.hash }
   const snapshot: SizeSnapshot = { format: SIZES_FORMAT, id, committedAt: manifest.committedAt, git: snapshotGit(input.root), levels, files }
+  if (input.entries?.length) snapshot.entries = committedEntries(input.entries, files)
 
   const known = index.snapshots.some((s) => s.id === id)
   const previousSnapshot = index.last === null ? undefined : index.last === id ? snapshot : await readSnapshot(store, index.last)
@@ -129,7 +138,15 @@ export async function measureSizes(input: MeasureInput): Promise<{ summary: Size
   const previous = previousSnapshot ? compare(snapshot, previousSnapshot) : null
   const baseline = baselineSnapshot ? { ...compare(snapshot, baselineSnapshot), label: snapshotLabel(baselineSnapshot) } : null
   const sums = totals(files, levels)
-  const { results, alerts } = evaluateBudgets(input.options.budgets, { files, totals: sums, previous, baseline, baselineLabel: baseline?.label ?? '' })
+  const entryTotals = entrySizes(snapshot, previousSnapshot, baselineSnapshot)
+  const { results, alerts } = evaluateBudgets(input.options.budgets, {
+    files,
+    totals: sums,
+    entries: entryTotals,
+    previous,
+    baseline,
+    baselineLabel: baseline?.label ?? '',
+  })
 
   // A no-change rebuild writes nothing here.
   const writeSnap = !known || compressed > 0
@@ -145,6 +162,7 @@ export async function measureSizes(input: MeasureInput): Promise<{ summary: Size
     levels,
     totals: sums,
     files: Object.entries(files).map(([file, sizes]) => ({ path: file, kind: kindOf(file), ...sizes })),
+    entries: entryTotals,
     previous,
     baseline,
     baselineWanted: wanted,

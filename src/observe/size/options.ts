@@ -23,8 +23,9 @@ export interface SizeOptions {
   baseline?: string
   /**
    * Size budgets: `{ path: 'assets/*.js', maxGzip: 100_000 }` (each matching file),
-   * `{ total: 'js', maxGzip }` (a kind's total), `{ maxIncrease: '5%' }` (growth against the
-   * baseline). An exceeded budget is an alert (`failOnAlert` makes it fail the build).
+   * `{ total: 'js', maxGzip }` (a kind's total), `{ entry: 'main', maxGzip }` (an entry point's
+   * initial load: its chunk, static imports, their CSS and assets), `{ maxIncrease: '5%' }` (growth
+   * against the baseline). An exceeded budget is an alert (`failOnAlert` makes it fail the build).
    * @default []
    */
   budgets?: Budget[]
