@@ -300,6 +300,9 @@ async function main() {
   for (const s of STRATEGIES) for (const d of DURABILITIES) ours[`${s}(${d})`] = { s, d, h: true }
   // The build history's cost (it is on by default): the same commit without it.
   ours['incremental(commit,no-history)'] = { s: 'incremental', d: 'commit', h: false }
+  // Every durability on the default strategy, to choose the default from (docs/performance.md).
+  ours['incremental(full)'] = { s: 'incremental', d: 'full', h: true }
+  ours['incremental(none,no-history)'] = { s: 'incremental', d: 'none', h: false }
 
   // cold
   const cold = {}

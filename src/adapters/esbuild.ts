@@ -16,6 +16,7 @@ import type { PartialMessage, PluginBuild } from 'esbuild'
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
+import { warmUpEngine } from '../core/warm-up.js'
 import { metafileEntries } from './entry-graph.js'
 
 const PLUGIN_NAME = 'unplugin-emit-optimizer'
@@ -55,6 +56,7 @@ export function esbuildAdapter(build: PluginBuild, instance: PluginInstance): vo
   if (ownMetafile) initial.metafile = true
   const logger = loggerFor(instance.options, initial.logLevel)
   const umask = process.umask()
+  build.onStart(() => warmUpEngine())
 
   build.onEnd(async (result) => {
     const capture = startCapture(instance, { bundler: 'esbuild', outDir, root, bundlerCleans: false, logger })

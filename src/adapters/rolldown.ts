@@ -3,8 +3,9 @@ import type { OutputOptions, Plugin as RolldownPlugin, PluginContext } from 'rol
 import { describeError, startCapture, type PluginLogger } from '../plugin/capture.js'
 import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
+import { warmUpEngine } from '../core/warm-up.js'
 import { bundleEntries } from './entry-graph.js'
-import { captureDir, removeDir, removeDirLater, sweepStaleStaging } from './staging.js'
+import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
 import { flattenPlugins, InPlaceOutputs, outDirWritersIn } from './outdir-writers.js'
 
 /**
@@ -86,6 +87,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
       // First: rollup-plugin-delete empties outDir in its buildStart.
       order: 'pre',
       async handler(inputOptions) {
+        warmUpEngine()
         root = inputOptions.cwd ?? root
         // A build whose closeBundle never reached ours (the JS API without `bundle.close()`).
         await inPlace?.close(new Error('[emit-optimizer] the previous build was not closed; keeping the output before it.'))
@@ -135,18 +137,16 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
           bundlerCleans: target.bundlerCleans,
           logger: contextLogger(this),
         })
-        let removal: Promise<void> | undefined
         try {
-          captureDir(capture, target.staging)
+          // Adopted: the commit renames the staged files into place; the staging dir goes after it.
+          captureDir(capture, target.staging, true)
           capture.entries(bundleEntries(bundle))
         } catch (error) {
+          removeDir(target.staging)
           await capture.abort(error)
           this.error(describeError(error))
-        } finally {
-          removal = removeDirLater(target.staging)
         }
-        const report = await capture.commit()
-        await removal
+        const report = await capture.commit(() => removeDir(target.staging))
         if (report.error !== undefined) this.error(describeError(report.error))
       },
     },

@@ -27,8 +27,13 @@ export function sweepStaleStaging(outDir: string): void {
  * Captures every file under `dir` with its bytes and permission bits. Reading back costs about
  * as much as hashing (the pages are still cached), and it sees exactly what the bundler and
  * every other plugin left there, including files written outside the bundle object.
+ *
+ * `adopt`: `dir` is on outDir's filesystem and is removed after the commit, so each plain file
+ * (a regular file with one link, not a symlink) is handed over to be renamed into place rather
+ * than written again (WriteOptions.from). The bytes are still read once, for the manifest hash.
+ * The caller must not remove `dir` before the commit has finished.
  */
-export function captureDir(capture: OutputCapture, dir: string): void {
+export function captureDir(capture: Pick<OutputCapture, 'write'>, dir: string, adopt = false): void {
   const walk = (abs: string, rel: string): void => {
     let entries: fs.Dirent[]
     try {
@@ -44,7 +49,12 @@ export function captureDir(capture: OutputCapture, dir: string): void {
       else if (entry.isFile() || entry.isSymbolicLink()) {
         const stat = fs.statSync(childAbs)
         if (stat.isDirectory()) walk(childAbs, childRel)
-        else capture.write(childRel, fs.readFileSync(childAbs), stat.mode & 0o7777)
+        else {
+          // A hard link shares its inode with a file elsewhere (a source file): moving it would
+          // publish that inode, so it is copied like a symlink's target.
+          const from = adopt && entry.isFile() && stat.nlink === 1 ? childAbs : undefined
+          capture.write(childRel, fs.readFileSync(childAbs), stat.mode & 0o7777, from)
+        }
       }
     }
   }

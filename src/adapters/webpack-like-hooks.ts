@@ -3,6 +3,7 @@ import { describeError, startCapture, type PluginLogger } from '../plugin/captur
 import type { PluginInstance } from '../plugin/instance.js'
 import type { BundlerName } from '../observe/types.js'
 import { ownedByRun } from '../core/bundler-staging.js'
+import { warmUpEngine } from '../core/warm-up.js'
 import type { EmitOptimizerError } from '../errors.js'
 import type { BuildSink } from './output-group.js'
 import { CaptureFs, escapeError, type CallbackFs } from './webpack-like.js'
@@ -146,6 +147,7 @@ export function applyWebpackLike(compiler: WebpackLikeCompiler, instance: Plugin
     const outDir = instance.options.outDir ? path.resolve(compiler.context, instance.options.outDir) : root
     // `emit-optimizer run` owns this directory's transaction: the bundler writes it directly.
     if (ownedByRun(outDir)) return
+    warmUpEngine()
     const current: Build = { compilation, capture: undefined, root, assets: [], refused: new Map() }
     build = current
     // From here on: Rspack cleans output.path before the JS `emit` hook runs.

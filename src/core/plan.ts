@@ -15,6 +15,8 @@ export interface DesiredFile {
   contents: Uint8Array
   /** Permission bits to set; when absent a replaced file keeps its mode and a new one gets 0o666 & ~umask. */
   mode?: number
+  /** A file already holding `contents` on outDir's filesystem, staged by rename (WriteOptions.from). */
+  from?: string
 }
 
 export interface PlannedWrite {
@@ -26,6 +28,8 @@ export interface PlannedWrite {
   mode: number | undefined
   /** The file it replaces, if any. */
   existing: Stats | undefined
+  /** Staged by renaming this file instead of writing `contents` (DesiredFile.from). */
+  from?: string
 }
 
 export interface Plan {
@@ -117,6 +121,7 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
         mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined),
         // A directory in the way is no file to back up: it goes as a whole (replacedDirs).
         existing: existing?.isDirectory() ? undefined : existing,
+        ...(file.from === undefined ? {} : { from: file.from }),
       })
     }
     if (existing === undefined) return write()

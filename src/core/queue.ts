@@ -14,7 +14,7 @@ const BATCH = 32
  */
 /** p-queue (5 modules) is loaded by the first queued operation, not when the plugin is imported. */
 let loading: Promise<typeof PQueue> | undefined
-const loadPQueue = (): Promise<typeof PQueue> => (loading ??= import('p-queue').then((m) => m.default))
+export const loadPQueue = (): Promise<typeof PQueue> => (loading ??= import('p-queue').then((m) => m.default))
 
 export class IoQueue {
   private queue: PQueue | undefined

@@ -57,9 +57,13 @@ function participants(ctx: EngineContext, journal: Journal, observers: readonly 
   })
 }
 
+/**
+ * Not fsynced, whatever the durability: a removal lost to a power cut leaves the journal, and
+ * recovery then finishes (or undoes) that commit again, which is idempotent; what the journal
+ * guarded (outDir, the manifest) was made durable before.
+ */
 export async function removeJournal(ctx: EngineContext): Promise<void> {
   await ignoring(ctx.fs.unlink(ctx.paths.journal))
-  if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
 }
 
 /**

@@ -21,6 +21,13 @@ import { currentSymlinkTarget } from './strategies/symlink.js'
 export interface WriteOptions {
   /** Permission bits, e.g. `0o755` for an executable. */
   mode?: number
+  /**
+   * A file that already holds exactly `contents`, on outDir's filesystem (a bundler's staging
+   * dir): it is moved into place by rename instead of written again (zero copy). The engine takes
+   * it: after `commit()` it is gone from there, whatever the outcome. Ignored when the file is
+   * edited in the same transaction.
+   */
+  from?: string
 }
 
 export type { Edit } from './edits.js'
@@ -84,7 +91,7 @@ export interface Transaction {
 }
 
 type Pending =
-  | { kind: 'write'; contents: Uint8Array; mode: number | undefined; edits: Edit[] }
+  | { kind: 'write'; contents: Uint8Array; mode: number | undefined; from: string | undefined; edits: Edit[] }
   | { kind: 'edit'; edits: Edit[] }
   | { kind: 'delete' }
 
@@ -121,7 +128,13 @@ export function openTransaction(opts: ResolvedTransactionOptions, observers: rea
     outDir: opts.outDir,
     write(file, contents, writeOptions = {}) {
       assertOpen()
-      pending.set(normalizeOutputPath(file, opts.outDir), { kind: 'write', contents: toBytes(contents), mode: writeOptions.mode, edits: [] })
+      pending.set(normalizeOutputPath(file, opts.outDir), {
+        kind: 'write',
+        contents: toBytes(contents),
+        mode: writeOptions.mode,
+        from: writeOptions.from === undefined ? undefined : path.resolve(writeOptions.from),
+        edits: [],
+      })
     },
     delete(file) {
       assertOpen()
@@ -173,9 +186,11 @@ async function resolvePending(
     if (entry.kind === 'delete') return void deletes.push(rel)
     let contents: Uint8Array
     let mode: number | undefined
+    let from: string | undefined
     if (entry.kind === 'write') {
       contents = entry.contents
       mode = entry.mode
+      from = entry.from
     } else {
       try {
         if (currentDir === undefined) throw Object.assign(new Error('no output yet'), { code: 'ENOENT' })
@@ -193,8 +208,9 @@ async function resolvePending(
       // magic-string is loaded by the first transaction with edits, not by every bundler plugin.
       const { applyEdits } = await import('./edits.js')
       contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
+      from = undefined
     }
-    desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }) })
+    desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }), ...(from === undefined ? {} : { from }) })
   })
   return { desired, deletes }
 }
@@ -220,7 +236,8 @@ async function currentOutput(ctx: EngineContext, strategy: Strategy): Promise<st
 }
 
 async function checkDiskSpace(ctx: EngineContext, plan: Plan): Promise<void> {
-  const needed = plan.writes.reduce((sum, write) => sum + write.contents.byteLength, 0)
+  // An adopted file is already on the filesystem: moving it takes no space.
+  const needed = plan.writes.reduce((sum, write) => sum + (write.from === undefined ? write.contents.byteLength : 0), 0)
   if (needed === 0) return
   const stats = await ctx.fs.statfs(ctx.paths.dir)
   const available = stats.bavail * stats.bsize

@@ -34,16 +34,23 @@ export interface CaptureContext {
 /** The files one build would write, collected in memory and committed as one transaction. */
 export interface OutputCapture {
   readonly outDir: string
-  /** A file the bundler would write: absolute inside outDir, or relative to it. */
-  write(file: string, contents: string | Uint8Array, mode?: number): void
+  /**
+   * A file the bundler would write: absolute inside outDir, or relative to it. `from`: a file on
+   * outDir's filesystem holding exactly these bytes, moved into place at commit (WriteOptions.from).
+   */
+  write(file: string, contents: string | Uint8Array, mode?: number, from?: string): void
   /** Whether a file was captured (absolute or relative path). */
   has(file: string): boolean
   /** The bundler deleted a file (e.g. webpack/Rspack `output.clean`): removed at commit, not before. */
   delete(file: string): void
   /** The bundler's entry points and their initial-load files (absolute or relative), for the size report. */
   entries(list: readonly EntryPoint[]): void
-  /** Commits everything captured; never throws: a failure is in the report (`error`). */
-  commit(): Promise<BuildReport>
+  /**
+   * Commits everything captured; never throws: a failure is in the report (`error`). `released`
+   * runs once the engine is done with adopted files (`from`), before the report goes out: the
+   * adapter removes its staging dir there.
+   */
+  commit(released?: () => void): Promise<BuildReport>
   /** The build failed: drop everything, outDir stays as it was. */
   abort(error: unknown): Promise<BuildReport>
 }
@@ -108,9 +115,9 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
 
   return {
     outDir,
-    write(file, contents, mode) {
+    write(file, contents, mode, from) {
       const rel = relative(file)
-      tx.write(rel, contents, mode === undefined ? {} : { mode })
+      tx.write(rel, contents, { ...(mode === undefined ? {} : { mode }), ...(from === undefined ? {} : { from }) })
       files.add(rel)
       sizes.write(rel, contents)
     },
@@ -122,10 +129,10 @@ export function startCapture(instance: PluginInstance, ctx: CaptureContext): Out
       sizes.delete(rel)
     },
     entries: (list) => sizes.entries(list.map((entry) => ({ name: entry.name, files: entry.files.map(relative) }))),
-    async commit() {
+    async commit(released) {
       try {
         sizes.begin({ outDir, stateDir: options.stateDir })
-        const result = await tx.commit()
+        const result = await tx.commit().finally(released)
         // Part of the build's time: the report is complete when the build returns.
         const measured = await sizes.measure(result)
         return await finish({ ...base(), status: 'committed', result, ...(measured.sizes ? { sizes: measured.sizes } : {}), alerts: measured.alerts })

@@ -9,7 +9,8 @@
  *   wraps `node:fs`, see test/fixtures/crash-build-child.mjs): for half of these uniform over
  *   the build's calls, for the other half stratified over the publish window, which uniform
  *   sampling rarely hits (a third each: up to the `prepared` journal, up to `committed`, up to
- *   the journal's removal);
+ *   the journal's removal); for Vite also over the renames that adopt its staged files into the
+ *   engine's staging (zero copy: they are moved, never written again);
  * - or from this process, on watch events: once the journal appears, after a seeded number of
  *   further events in outDir or the state dir.
  * While the child runs, a reader woken by watch events on outDir checks every file it can read;
@@ -35,7 +36,9 @@ const SEED = testSeed(0xb1d5)
 const BUNDLERS = ['vite', 'webpack'] as const satisfies readonly Bundler[]
 const PARALLEL = 2
 /** Trials per bundler: the seeded points by kind. */
-const KINDS = { uniform: 20, window: 20, external: 8 } as const
+const KINDS = { uniform: 20, window: 20, external: 8, adopt: 6 } as const
+/** Bundlers whose files the commit adopts (renames out of the bundler's staging dir). */
+const ADOPTING: readonly Bundler[] = ['vite']
 /**
  * The first MIN_TRIALS of each bundler always run (with the 122 engine trials of crash.test.ts,
  * over 200 in all); the rest only until BUDGET_MS has passed. Measured on the shared 2-core
@@ -101,6 +104,9 @@ interface App {
   ops: number
   /** Call numbers: first journal temp write, `prepared` rename, `committed` rename, journal removal. */
   marks: { start: number; prepared: number; committed: number; removed: number }
+  /** Call numbers of the renames adopting the bundler's staged files, and of files written into the engine's staging. */
+  adopted: number[]
+  stagedWrites: number[]
 }
 
 const made: string[] = []
@@ -138,13 +144,15 @@ async function prepareApp(bundler: Bundler, versions: { a: Sources; b: Sources }
   copy(outDir, path.join(saved, 'dist'))
   copy(stateRoot, path.join(saved, 'state'))
   writeSources(dir, versions.b, versions.a)
-  const app: App = { bundler, dir, outDir, stateRoot, stateDir: path.join(stateRoot, stateDirs[0]!), saved: { outDir: path.join(saved, 'dist'), stateRoot: path.join(saved, 'state') }, a, b: new Map(), ops: 0, marks: { start: 0, prepared: 0, committed: 0, removed: 0 } }
+  const app: App = { bundler, dir, outDir, stateRoot, stateDir: path.join(stateRoot, stateDirs[0]!), saved: { outDir: path.join(saved, 'dist'), stateRoot: path.join(saved, 'state') }, a, b: new Map(), ops: 0, marks: { start: 0, prepared: 0, committed: 0, removed: 0 }, adopted: [], stagedWrites: [] }
   expect(litterOf(app)).toEqual([])
   const traced = await build(app, { trace: true }).done
   expect(outcome(traced)).toBe('done')
   app.b = snapshot(outDir, { dirs: true })
   app.ops = Number(/^OPS (\d+)$/m.exec(traced.stdout)?.[1])
   app.marks = marksOf(traced.stdout)
+  app.adopted = [...traced.stdout.matchAll(/^ADOPT (\d+)$/gm)].map((m) => Number(m[1]))
+  app.stagedWrites = [...traced.stdout.matchAll(/^STAGED (\d+)$/gm)].map((m) => Number(m[1]))
   expect(litterOf(app)).toEqual([])
   return app
 }
@@ -310,6 +318,8 @@ function pointOf(spec: Spec, app: App): number {
     const lo = bounds[third]!
     return lo + Math.floor((spec.u * 3 - third) * (bounds[third + 1]! - lo))
   }
+  // Right before one of the adopting renames: part of the bundler's files moved, the rest not.
+  if (spec.kind === 'adopt') return app.adopted[Math.floor(spec.u * app.adopted.length)]!
   return 0
 }
 
@@ -386,6 +396,7 @@ function specsFor(bundler: Bundler, rng: ReturnType<typeof seeded>): Spec[] {
   for (let k = 0; k < KINDS.window; k++) specs.push({ bundler, kind: 'window', u: (k + rng.next()) / KINDS.window, events: 0 })
   for (let k = 0; k < KINDS.uniform; k++) specs.push({ bundler, kind: 'uniform', u: rng.next(), events: 0 })
   for (let k = 0; k < KINDS.external; k++) specs.push({ bundler, kind: 'external', u: 0, events: rng.int(0, MAX_EVENTS) })
+  if (ADOPTING.includes(bundler)) for (let k = 0; k < KINDS.adopt; k++) specs.push({ bundler, kind: 'adopt', u: (k + rng.next()) / KINDS.adopt, events: 0 })
   // Recovery alternates between the API and the CLI on each worker.
   return rng.shuffle(specs).map((spec, i) => ({ ...spec, recoveredBy: Math.floor(i / PARALLEL) % 2 === 0 ? 'api' : 'cli' }))
 }
@@ -430,6 +441,11 @@ describe('SIGKILL during real Vite and webpack builds', () => {
         expect(changes.changed.length, bundler).toBeGreaterThan(0)
         expect(changes.deleted.length, bundler).toBeGreaterThan(0)
         expect(app.marks.start).toBeLessThan(app.marks.removed)
+        // Zero copy: every file the B build publishes was moved out of Vite's staging, none written again.
+        if (ADOPTING.includes(bundler)) {
+          expect(app.adopted.length, bundler).toBeGreaterThanOrEqual(changes.added.length + changes.changed.length)
+          expect(app.stagedWrites, bundler).toEqual([])
+        }
       }
     }
   })
@@ -469,6 +485,7 @@ describe('SIGKILL during real Vite and webpack builds', () => {
       expect(mine.some((t) => t.final === 'B'), bundler).toBe(true)
       expect(mine.some((t) => t.journal === 'prepared'), bundler).toBe(true)
       expect(mine.some((t) => t.kind === 'external' && t.killed), bundler).toBe(true)
+      if (ADOPTING.includes(bundler)) expect(mine.some((t) => t.kind === 'adopt' && t.killed), bundler).toBe(true)
     }
   })
 })

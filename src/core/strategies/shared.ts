@@ -36,11 +36,14 @@ export interface PublishStrategy {
 
 /**
  * Writes one new file at `target`, created exclusively ('wx'). Staging locations are private
- * directories (0o700) until published, so the file can be created with its final mode.
+ * directories (0o700) until published, so the file can be created with its final mode. A file
+ * the bundler already wrote on this filesystem (`from`) is renamed here instead: zero copy, and
+ * from then on the journal covers it like any staged file.
  */
 export async function stageFile(ctx: EngineContext, target: string, write: PlannedWrite): Promise<WrittenFile> {
   const started = performance.now()
-  await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
+  const moved = write.from !== undefined && (await adopted(ctx, write.from, target))
+  if (!moved) await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
   let stats = await ctx.fs.stat(target)
   // The umask may have stripped bits of a mode we must keep (e.g. a replaced 0o666 file).
   if (write.mode !== undefined && (stats.mode & 0o7777) !== write.mode) {
@@ -52,6 +55,17 @@ export async function stageFile(ctx: EngineContext, target: string, write: Plann
     entry: { size: write.contents.byteLength, hash: write.hash, mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, ino: stats.ino },
     stagedAt: target,
     durationMs: performance.now() - started,
+  }
+}
+
+/** Renames `from` to `target`; false when they are on different filesystems (EXDEV), then the caller writes the bytes. */
+async function adopted(ctx: EngineContext, from: string, target: string): Promise<boolean> {
+  try {
+    await ctx.fs.rename(from, target)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false
+    throw error
   }
 }
 
@@ -92,11 +106,23 @@ export async function populateDir(ctx: EngineContext, dir: string, currentDir: s
   await ctx.queue.each(plan.writes, async (write) => {
     written.set(write.path, await stageFile(ctx, path.join(dir, write.path), write))
   })
-  if (ctx.fsync) await ctx.queue.each(['', ...dirs], (rel) => ctx.fs.fsyncPath(path.join(dir, rel)))
+  if (ctx.fsync) await fsyncDirs(ctx, ['', ...dirs].map((rel) => path.join(dir, rel)))
   return written
 }
 
-/** fsyncs a set of directories (errors other than a vanished directory propagate). */
+/**
+ * fsyncs a set of directories (errors other than a vanished directory propagate), all in flight
+ * together up to the queue's concurrency: the I/O queue runs the items of one batch one after
+ * another, which made 30 flushes wait for each other, where concurrent ones share the
+ * filesystem's journal commits (ext4, xfs). Settles every started flush before failing.
+ */
 export async function fsyncDirs(ctx: EngineContext, dirs: Iterable<string>): Promise<void> {
-  await ctx.queue.each(new Set(dirs), (dir) => ignoring(ctx.fs.fsyncPath(dir)))
+  const list = [...new Set(dirs)]
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < list.length) await ignoring(ctx.fs.fsyncPath(list[next++]!))
+  }
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(ctx.queue.concurrency, list.length) }, worker))
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
 }
