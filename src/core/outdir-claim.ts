@@ -4,6 +4,7 @@ import type { EngineContext } from './context.js'
 import { ignoring, lstatOrUndefined, readTextOrUndefined, type EngineFs } from './fs.js'
 import { acquireLock, type LockHandle } from './lock.js'
 import { readManifest, type Manifest } from './manifest.js'
+import { runSessionPath } from './run-session.js'
 import { statePaths } from './state-dir.js'
 
 /**
@@ -25,14 +26,20 @@ export interface CommitRef {
   txId: string
 }
 
+/** A writer at work in outDir: its state dir, and the txId when it is a commit. */
+interface PendingRef {
+  stateDir: string
+  txId?: string
+}
+
 /**
- * Who committed into outDir last (`owner`), and a commit under way (`pending`) whose journal
- * lives in another state dir: a writer of any root recovers it before touching outDir.
+ * Who committed into outDir last (`owner`), and who holds (or held, when killed) outDir's lock
+ * (`pending`): a writer of any root recovers that state dir before touching outDir.
  */
 interface OwnerMarker {
   format: typeof OWNER_FORMAT
   owner: CommitRef | null
-  pending?: CommitRef
+  pending?: PendingRef
 }
 
 /** The real path of `dir`'s nearest existing ancestor, joined with the rest (outDir's parent may not exist yet). */
@@ -54,12 +61,14 @@ export async function outDirFiles(efs: EngineFs, outDir: string): Promise<OutDir
 async function readMarker(efs: EngineFs, file: string): Promise<OwnerMarker | undefined> {
   const text = await readTextOrUndefined(efs, file)
   if (text === undefined) return undefined
-  const isRef = (ref: unknown): ref is CommitRef =>
-    typeof ref === 'object' && ref !== null && typeof (ref as CommitRef).stateDir === 'string' && typeof (ref as CommitRef).txId === 'string'
+  const isDir = (ref: unknown): ref is PendingRef => typeof ref === 'object' && ref !== null && typeof (ref as PendingRef).stateDir === 'string'
+  const isCommit = (ref: unknown): ref is CommitRef => isDir(ref) && typeof ref.txId === 'string'
   try {
     const value = JSON.parse(text) as OwnerMarker
     if (value?.format !== OWNER_FORMAT) throw new Error('unknown format')
-    return { format: OWNER_FORMAT, owner: isRef(value.owner) ? value.owner : null, ...(isRef(value.pending) ? { pending: value.pending } : {}) }
+    const { pending: at } = value
+    const pending = isDir(at) ? { stateDir: at.stateDir, ...(typeof at.txId === 'string' ? { txId: at.txId } : {}) } : undefined
+    return { format: OWNER_FORMAT, owner: isCommit(value.owner) ? value.owner : null, ...(pending ? { pending } : {}) }
   } catch {
     // Unreadable: nobody's manifest is trusted until the next commit rewrites it.
     return { format: OWNER_FORMAT, owner: null }
@@ -73,82 +82,92 @@ export interface OutDirClaim {
   files: OutDirFiles
   /** The state dir whose commit outDir holds, when it is another one than ours (symlink builds live there). */
   readonly ownerStateDir: string | undefined
-  /** Call once our own state dir is recovered: settles a commit of ours the marker still calls pending. */
+  /** Call once our own state dir is recovered: settles what an earlier writer of ours, killed, left marked pending. */
   recovered(): Promise<void>
   /** Whether `manifest` (ours, after `recovered`) describes outDir: its commit is the last one into outDir. */
   trusts(manifest: Manifest | undefined): boolean
-  /** Before our journal is written: a crash from here on is recovered by the next writer of any root. */
-  pending(txId: string): Promise<void>
-  /** Our commit `txId` is what outDir holds (it may be an earlier one when nothing changed). */
+  /** Our commit `txId` is what outDir holds now (an earlier one when nothing changed); nothing of ours is pending. */
   committed(txId: string): Promise<void>
-  /** Our commit did not happen (rolled back): outDir holds what it held before. */
-  abandoned(): Promise<void>
+  /** Clears our pending mark unless our state dir keeps a journal or a run session for recovery, then releases both locks. */
   release(): Promise<void>
 }
 
 /**
- * Takes outDir's lock, recovers a commit of another state dir that was interrupted, then takes
- * our state dir's lock. The caller recovers its own state dir before calling `trusts`; `recover`
- * is how (recover.ts's recoverPending with the caller's observers, passed in: it imports us).
+ * Takes outDir's lock, recovers what a killed writer of another state dir left, takes our state
+ * dir's lock, and marks our state dir pending (with `txId` for a commit) until `committed` or
+ * `release`: if we are killed, the next writer of any root recovers it. The caller recovers its
+ * own state dir, then calls `recovered`; `recover` is how (recover.ts's recoverPending with the
+ * caller's observers, passed in: recover.ts imports us).
  */
-export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover: RecoverStateDir): Promise<OutDirClaim> {
+export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover: RecoverStateDir, txId?: string): Promise<OutDirClaim> {
   const efs = ctx.fs
   const files = await outDirFiles(efs, ctx.outDir)
   const stateDir = ctx.paths.dir
   const outLock = await acquireLock(files.lock, { timeoutMs, fs: efs, outDir: ctx.outDir })
   let stateLock: LockHandle | undefined
   let marker: OwnerMarker | undefined
-  // Only a pending commit must be durable (a writer of another root recovers it after a power
-  // loss); an owner lost with it is settled again from that pending commit.
+  /** No marker: outDir was last written by a version without one; our manifest is all there is to go by. */
+  let legacy = false
+  /** Left pending by an earlier writer of our state dir that was killed. */
+  let ours: PendingRef | undefined
+  // A pending mark must be durable (after a power loss a writer of another root recovers it); a
+  // lost owner is settled again from it.
   const write = async (next: OwnerMarker): Promise<void> => {
     const durable = ctx.fsync && next.pending !== undefined
     await efs.writeFileAtomic(files.owner, JSON.stringify(next), { fsync: durable, mode: 0o644 })
     if (durable) await efs.fsyncPath(path.dirname(files.owner))
     marker = next
   }
-  /** A pending commit whose state dir is recovered: it is outDir's owner when its manifest is that commit's. */
-  const settle = async (pending: CommitRef): Promise<void> => {
+  /** Once `pending`'s state dir is recovered, outDir holds its commit if its manifest is that commit's. */
+  const settledOwner = async (pending: PendingRef, owner: CommitRef | null): Promise<CommitRef | null> => {
+    if (pending.txId === undefined) return owner
     const manifest = await readManifest(efs, statePaths(pending.stateDir).manifest).catch(() => undefined)
-    await write({ format: OWNER_FORMAT, owner: manifest?.txId === pending.txId ? pending : (marker?.owner ?? null) })
+    return manifest?.txId === pending.txId ? { stateDir: pending.stateDir, txId: pending.txId } : owner
   }
   try {
     await sweepMarkerLitter(efs, files.owner)
-    marker = await readMarker(efs, files.owner)
-    if (marker?.pending && marker.pending.stateDir !== stateDir) {
-      await recoverOtherStateDir(ctx, marker.pending.stateDir, timeoutMs, recover)
-      await settle(marker.pending)
-    }
+    const found = await readMarker(efs, files.owner)
+    legacy = found === undefined
+    let owner = found?.owner ?? null
+    if (found?.pending && found.pending.stateDir !== stateDir) {
+      await recoverOtherStateDir(ctx, found.pending.stateDir, timeoutMs, recover)
+      owner = await settledOwner(found.pending, owner)
+    } else if (found?.pending) ours = found.pending
     await efs.mkdir(stateDir, { recursive: true })
     stateLock = await acquireLock(ctx.paths.lock, { timeoutMs, fs: efs, outDir: ctx.outDir })
+    await write({ format: OWNER_FORMAT, owner, pending: { stateDir, ...(txId === undefined ? {} : { txId }) } })
   } catch (error) {
+    await stateLock?.release()
     await outLock.release()
     throw error
   }
-  const owner = marker?.owner
+  const current = (): CommitRef | null => marker?.owner ?? null
+  const initial = current()
   return {
     files,
-    ownerStateDir: owner && owner.stateDir !== stateDir ? owner.stateDir : undefined,
+    ownerStateDir: initial && initial.stateDir !== stateDir ? initial.stateDir : undefined,
     async recovered() {
-      if (marker?.pending?.stateDir === stateDir) await settle(marker.pending)
+      if (ours === undefined) return
+      const owner = await settledOwner(ours, current())
+      ours = undefined
+      if (owner !== current()) await write({ ...marker!, owner })
     },
     trusts(manifest) {
-      // No marker: outDir was last written by a version without one; the manifest is all we know.
-      if (marker === undefined) return true
-      return marker.owner?.stateDir === stateDir && marker.owner.txId === manifest?.txId
+      if (legacy) return true
+      const owner = current()
+      return owner?.stateDir === stateDir && owner.txId === manifest?.txId
     },
-    pending: (txId) => write({ format: OWNER_FORMAT, owner: marker?.owner ?? null, pending: { stateDir, txId } }),
-    async committed(txId) {
-      if (marker?.pending === undefined && marker?.owner?.stateDir === stateDir && marker.owner.txId === txId) return
-      await write({ format: OWNER_FORMAT, owner: { stateDir, txId } })
-    },
-    async abandoned() {
-      if (marker?.pending) await write({ format: OWNER_FORMAT, owner: marker.owner })
-    },
+    committed: (committedTxId) => write({ format: OWNER_FORMAT, owner: { stateDir, txId: committedTxId } }),
     async release() {
       try {
-        await stateLock?.release()
+        const keep = await Promise.all([ctx.paths.journal, runSessionPath(stateDir)].map((file) => lstatOrUndefined(efs, file)))
+        if (marker?.pending?.stateDir === stateDir && keep.every((stats) => stats === undefined)) await write({ format: OWNER_FORMAT, owner: current() })
       } finally {
-        await outLock.release()
+        try {
+          await stateLock?.release()
+        } finally {
+          await outLock.release()
+        }
       }
     },
   }
@@ -177,5 +196,6 @@ async function sweepMarkerLitter(efs: EngineFs, owner: string): Promise<void> {
     if (errnoCode(error) === 'ENOENT') return
     throw error
   }
-  for (const name of names) if (name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1))) await ignoring(efs.unlink(path.join(path.dirname(owner), name)))
+  for (const name of names)
+    if (name.startsWith(`${base}.`) && /^\d+$/.test(name.slice(base.length + 1))) await ignoring(efs.unlink(path.join(path.dirname(owner), name)))
 }

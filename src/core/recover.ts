@@ -151,8 +151,9 @@ export async function withRecoveredState<T>(
   const stateDir = await resolveStateDir(resolved)
   const ctx = createEngineContext(resolved, stateDir)
   // Without a state dir of ours, only another root's interrupted commit (named by outDir's owner marker) can need recovery.
-  const nothing = (await lstatOrUndefined(ctx.fs, stateDir)) === undefined && (await lstatOrUndefined(ctx.fs, (await outDirFiles(ctx.fs, resolved.outDir)).owner)) === undefined
-  if (nothing) return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
+  const marker = (await outDirFiles(ctx.fs, resolved.outDir)).owner
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined && (await lstatOrUndefined(ctx.fs, marker)) === undefined)
+    return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
   const claim = await claimOutDir(ctx, resolved.lockTimeoutMs, (other) => recoverPending(other, observers))
   try {
     const recovered = await recoverPending(ctx, observers)

@@ -276,7 +276,7 @@ async function commitTransaction(
   const ctx = createEngineContext(opts, stateDir, counted.fs)
   const strategy = strategies[opts.strategy]
 
-  const claim = await claimOutDir(ctx, opts.lockTimeoutMs, (other) => recoverPending(other, observers))
+  const claim = await claimOutDir(ctx, opts.lockTimeoutMs, (other) => recoverPending(other, observers), txId)
   if (claim.ownerStateDir !== undefined) ctx.ownerBuilds = statePaths(claim.ownerStateDir).builds
   lap('lock')
   try {
@@ -379,7 +379,6 @@ async function commitTransaction(
         for (const [rel, file] of staged.written) written.set(rel, file)
         journal = staged.journal
         lap('stage')
-        await claim.pending(txId)
         await writeJournal(ctx.fs, ctx.paths.journal, journal, ctx.fsync)
         if (ctx.fsync) await ctx.fs.fsyncPath(ctx.paths.dir)
         await prepared(journal.manifest)
@@ -389,7 +388,6 @@ async function commitTransaction(
         lap('publish')
       } catch (error) {
         await undo(ctx, journal, error, opts, observers)
-        await claim.abandoned()
         throw toEmitOptimizerError(error, errorPath(error) ?? opts.outDir, opts.outDir)
       }
       // Past the commit point the new output is final: a failing cleanup only delays the
