@@ -2,6 +2,7 @@ import path from 'node:path'
 import { errnoCode } from '../errors.js'
 import type { EngineContext } from './context.js'
 import { ignoring, lstatOrUndefined, readTextOrUndefined, type EngineFs } from './fs.js'
+import { readJournal } from './journal.js'
 import { acquireLock, type LockHandle } from './lock.js'
 import { readManifest, type Manifest } from './manifest.js'
 import { runSessionPath } from './run-session.js'
@@ -59,7 +60,10 @@ export async function outDirFiles(efs: EngineFs, outDir: string): Promise<OutDir
 }
 
 async function readMarker(efs: EngineFs, file: string): Promise<OwnerMarker | undefined> {
-  const text = await readTextOrUndefined(efs, file)
+  const stats = await lstatOrUndefined(efs, file)
+  if (stats === undefined) return undefined
+  // Never ours (written by rename): read as unreadable, without opening its target.
+  const text = stats.isSymbolicLink() ? '' : await readTextOrUndefined(efs, file)
   if (text === undefined) return undefined
   const isDir = (ref: unknown): ref is PendingRef => typeof ref === 'object' && ref !== null && typeof (ref as PendingRef).stateDir === 'string'
   const isCommit = (ref: unknown): ref is CommitRef => isDir(ref) && typeof ref.txId === 'string'
@@ -130,7 +134,7 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
     legacy = found === undefined
     let owner = found?.owner ?? null
     if (found?.pending && found.pending.stateDir !== stateDir) {
-      await recoverOtherStateDir(ctx, found.pending.stateDir, timeoutMs, recover)
+      await recoverOtherStateDir(ctx, files, found.pending.stateDir, timeoutMs, recover)
       owner = await settledOwner(found.pending, owner)
     } else if (found?.pending) ours = found.pending
     await efs.mkdir(stateDir, { recursive: true })
@@ -173,11 +177,22 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
   }
 }
 
-/** Rolls back or completes the interrupted commit whose journal is in `dir` (another root's state dir), under its lock. */
-async function recoverOtherStateDir(ctx: EngineContext, dir: string, timeoutMs: number, recover: RecoverStateDir): Promise<void> {
-  if ((await lstatOrUndefined(ctx.fs, dir)) === undefined) return
-  const other: EngineContext = { ...ctx, paths: statePaths(dir) }
-  const lock = await acquireLock(other.paths.lock, { timeoutMs, fs: ctx.fs, outDir: ctx.outDir })
+/**
+ * Rolls back or completes what a killed writer left in `dir` (another root's state dir), under
+ * its lock. The marker can be written by anyone who can write outDir's parent, so `dir` must be a
+ * real directory in use as a state dir (its writer was killed holding its lock, or left a journal
+ * or a run session); anything else is left alone.
+ */
+async function recoverOtherStateDir(ctx: EngineContext, files: OutDirFiles, dir: string, timeoutMs: number, recover: RecoverStateDir): Promise<void> {
+  const paths = statePaths(dir)
+  if (!path.isAbsolute(dir) || !(await lstatOrUndefined(ctx.fs, dir))?.isDirectory()) return
+  const inUse = await Promise.all([paths.lock, paths.journal, runSessionPath(dir)].map((file) => lstatOrUndefined(ctx.fs, file)))
+  if (inUse.every((stats) => stats === undefined)) return
+  // Its writer may have spelled outDir otherwise (through a symlinked parent): recovery follows the journal's spelling of this directory.
+  const journal = await readJournal(ctx.fs, paths.journal).catch(() => undefined)
+  const sameDir = journal !== undefined && journal.outDir !== ctx.outDir && (await outDirFiles(ctx.fs, journal.outDir)).lock === files.lock
+  const other: EngineContext = { ...ctx, outDir: sameDir ? journal.outDir : ctx.outDir, paths }
+  const lock = await acquireLock(paths.lock, { timeoutMs, fs: ctx.fs, outDir: ctx.outDir })
   try {
     const { action, txId } = await recover(other)
     if (action !== 'none') ctx.logger.warn(`[emit-optimizer] ${ctx.outDir}: commit ${txId} of ${dir} was interrupted and is ${action} now.`)

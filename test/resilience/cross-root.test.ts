@@ -289,16 +289,26 @@ describe('a writer of another root killed mid-commit', () => {
       const figures: Record<string, number> = {}
 
       for (const strategy of STRATEGIES) {
-        const setup = async (): Promise<{ shared: string; outDir: string; roots: { a: string; b: string; c: string }; job: Job }> => {
+        // `alias`: B spells outDir through a symlinked parent, as another checkout's config might.
+        const setup = async (alias: boolean): Promise<{ shared: string; outDir: string; roots: { a: string; b: string; c: string }; job: Job }> => {
           const shared = tempRoot('eo-xcrash-')
-          const outDir = path.join(shared, 'dist')
+          fs.mkdirSync(path.join(shared, 'www'))
+          fs.symlinkSync('www', path.join(shared, 'alias'))
+          const outDir = path.join(shared, 'www', 'dist')
           const roots = { a: tempRoot('eo-xcrash-a-'), b: tempRoot('eo-xcrash-b-'), c: tempRoot('eo-xcrash-c-') }
           await commitSet(sets.a, { outDir, root: roots.a, strategy, clean: true, durability: 'none', logger: silent })
-          const job: Job = { outDir, root: roots.b, strategy, clean: true, lockTimeoutMs: LONG_TIMEOUT, commits: [{ seed: setsSeed, set: 'b' }] }
+          const job: Job = {
+            outDir: alias ? path.join(shared, 'alias', 'dist') : outDir,
+            root: roots.b,
+            strategy,
+            clean: true,
+            lockTimeoutMs: LONG_TIMEOUT,
+            commits: [{ seed: setsSeed, set: 'b' }],
+          }
           return { shared, outDir, roots, job }
         }
         // Where B's journal is written and removed: the crash points cluster around them.
-        const calibration = await setup()
+        const calibration = await setup(false)
         const traced = await runJob(calibration.job, { trace: true })
         expect(traced.code, traced.stderr).toBe(0)
         const marks = [...traced.stdout.matchAll(/^MARK (\d+)$/gm)].map((m) => Number(m[1]))
@@ -310,8 +320,8 @@ describe('a writer of another root killed mid-commit', () => {
           const [prepared, committed, removed] = [marks[0]!, marks[1]!, marks.at(-1)!]
           const crashAt = trial === 0 ? rng.int(1, prepared) : trial < 3 ? rng.int(prepared - 1, committed) : rng.int(committed + 1, removed + 2)
           const next = NEXT[(trial + STRATEGIES.indexOf(strategy)) % NEXT.length]!
-          const label = `${strategy} trial ${trial}: kill at call ${crashAt} (marks ${marks.join(',')}), then ${next}`
-          const { shared, outDir, roots, job } = await setup()
+          const label = `${strategy} trial ${trial}${trial % 2 === 1 ? ' (B through alias/)' : ''}: kill at call ${crashAt} (marks ${marks.join(',')}), then ${next}`
+          const { shared, outDir, roots, job } = await setup(trial % 2 === 1)
           const killed = await runJob(job, { crashAfter: crashAt })
           expect(killed.signal, `${label}: ${killed.stderr}`).toBe('SIGKILL')
 
