@@ -62,8 +62,8 @@ export async function outDirFiles(efs: EngineFs, outDir: string): Promise<OutDir
 async function readMarker(efs: EngineFs, file: string): Promise<OwnerMarker | undefined> {
   const stats = await lstatOrUndefined(efs, file)
   if (stats === undefined) return undefined
-  // Never ours (written by rename): read as unreadable, without opening its target.
-  const text = stats.isSymbolicLink() ? '' : await readTextOrUndefined(efs, file)
+  // Never ours (ours is written by rename): read as no marker, without opening its target.
+  const text = stats.isSymbolicLink() ? undefined : await readTextOrUndefined(efs, file)
   if (text === undefined) return undefined
   const isDir = (ref: unknown): ref is PendingRef => typeof ref === 'object' && ref !== null && typeof (ref as PendingRef).stateDir === 'string'
   const isCommit = (ref: unknown): ref is CommitRef => isDir(ref) && typeof ref.txId === 'string'
