@@ -107,6 +107,7 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
   const efs = ctx.fs
   const files = await outDirFiles(efs, ctx.outDir)
   const stateDir = ctx.paths.dir
+  const mine: PendingRef = { stateDir, ...(txId === undefined ? {} : { txId }) }
   const outLock = await acquireLock(files.lock, { timeoutMs, fs: efs, outDir: ctx.outDir })
   let stateLock: LockHandle | undefined
   let marker: OwnerMarker | undefined
@@ -131,6 +132,7 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
   try {
     await sweepMarkerLitter(efs, files.owner)
     const found = await readMarker(efs, files.owner)
+    marker = found
     legacy = found === undefined
     let owner = found?.owner ?? null
     if (found?.pending && found.pending.stateDir !== stateDir) {
@@ -139,7 +141,8 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
     } else if (found?.pending) ours = found.pending
     await efs.mkdir(stateDir, { recursive: true })
     stateLock = await acquireLock(ctx.paths.lock, { timeoutMs, fs: efs, outDir: ctx.outDir })
-    await write({ format: OWNER_FORMAT, owner, pending: { stateDir, ...(txId === undefined ? {} : { txId }) } })
+    // A mark of ours left by a killed writer stays until `recovered` has settled it: its txId tells whether that commit is outDir's.
+    if (ours === undefined) await write({ format: OWNER_FORMAT, owner, pending: mine })
   } catch (error) {
     await stateLock?.release()
     await outLock.release()
@@ -154,7 +157,7 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
       if (ours === undefined) return
       const owner = await settledOwner(ours, current())
       ours = undefined
-      if (owner !== current()) await write({ ...marker!, owner })
+      await write({ format: OWNER_FORMAT, owner, pending: mine })
     },
     trusts(manifest) {
       if (legacy) return true
