@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { createEngineContext, type EngineContext } from '../core/context.js'
 import { lstatOrUndefined } from '../core/fs.js'
-import { acquireLock } from '../core/lock.js'
+import { claimOutDir } from '../core/outdir-claim.js'
 import type { ResolvedTransactionOptions } from '../core/transaction-options.js'
 import { recoverPending } from '../core/recover.js'
 import { resolveStateDir } from '../core/state-dir.js'
@@ -14,21 +14,22 @@ export interface LockedOutDir {
 }
 
 /**
- * Takes outDir's lock (the one every commit takes) and recovers what an interrupted commit or
+ * Takes outDir's locks (the ones every commit takes) and recovers what an interrupted commit or
  * run left, so outDir holds exactly its last committed output while the caller works.
  */
 export async function lockOutDir(opts: ResolvedTransactionOptions): Promise<LockedOutDir> {
   const dir = await resolveStateDir(opts)
   const ctx = createEngineContext(opts, dir)
-  await ctx.fs.mkdir(dir, { recursive: true })
-  const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
+  const observers = [historyObserver()]
+  const claim = await claimOutDir(ctx, opts.lockTimeoutMs, (other) => recoverPending(other, observers))
   try {
-    await recoverPending(ctx, [historyObserver()])
+    await recoverPending(ctx, observers)
+    await claim.recovered()
   } catch (error) {
-    await lock.release()
+    await claim.release()
     throw error
   }
-  return { ctx, release: () => lock.release() }
+  return { ctx, release: () => claim.release() }
 }
 
 /** Whether outDir exists; EO_OUTDIR_INVALID when it is something other than a directory. */

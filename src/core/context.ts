@@ -14,6 +14,8 @@ export interface EngineContext {
   /** durability is `full`: also fsync every published file's data. */
   fsyncFiles: boolean
   logger: Logger
+  /** The builds dir of the state dir whose commit outDir holds, when another root's: the symlink strategy's link may point there. */
+  ownerBuilds?: string
 }
 
 /** The context of one commit or recovery of `opts.outDir`, whose state lives in `stateDir`. */

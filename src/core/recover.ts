@@ -3,7 +3,7 @@ import { EmitOptimizerError, errnoCode } from '../errors.js'
 import { createEngineContext, type EngineContext } from './context.js'
 import { ignoring, lstatOrUndefined, nodeFs, readdirNames, type EngineFs } from './fs.js'
 import { readJournal, type Journal } from './journal.js'
-import { acquireLock } from './lock.js'
+import { claimOutDir, outDirFiles } from './outdir-claim.js'
 import { readManifest, writeManifest } from './manifest.js'
 import { resolveTransactionOptions, type Strategy, type TransactionOptions } from './transaction-options.js'
 import type { CommitObserver } from './phases.js'
@@ -158,14 +158,16 @@ export async function withRecoveredState<T>(
   const resolved = resolveTransactionOptions({ ...options, outDir })
   const stateDir = await resolveStateDir(resolved)
   const ctx = createEngineContext(resolved, stateDir)
-  const paths = ctx.paths
-  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined)
+  // Without a state dir of ours, only another root's interrupted commit (named by outDir's owner marker) can need recovery.
+  const marker = (await outDirFiles(ctx.fs, resolved.outDir)).owner
+  if ((await lstatOrUndefined(ctx.fs, stateDir)) === undefined && (await lstatOrUndefined(ctx.fs, marker)) === undefined)
     return { recovered: { outDir: resolved.outDir, stateDir, action: 'none', leftoversRemoved: 0 }, value: undefined }
-  const lock = await acquireLock(paths.lock, { timeoutMs: resolved.lockTimeoutMs, fs: resolved.fs, outDir: resolved.outDir })
+  const claim = await claimOutDir(ctx, resolved.lockTimeoutMs, (other) => recoverPending(other, observers))
   try {
     const recovered = await recoverPending(ctx, observers)
+    await claim.recovered()
     return { recovered: { outDir: resolved.outDir, stateDir, ...recovered }, value: await fn(ctx) }
   } finally {
-    await lock.release()
+    await claim.release()
   }
 }

@@ -6,14 +6,14 @@ import type { Edit } from './edits.js'
 import { countingFs, lstatOrUndefined } from './fs.js'
 import { assertConfined, assertSafeOutDir, normalizeOutputPath } from './guard.js'
 import { JOURNAL_FORMAT, writeJournal, type Journal } from './journal.js'
-import { acquireLock } from './lock.js'
+import { claimOutDir } from './outdir-claim.js'
 import { MANIFEST_FORMAT, readManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest.js'
 import type { ResolvedTransactionOptions, Strategy } from './transaction-options.js'
 import type { CommitObserver } from './phases.js'
 import { buildPlan, type DesiredFile, type Plan } from './plan.js'
 import { createPublishClassifier } from './publish-order.js'
 import { finishCommitted, observersRolledBack, recoverPending, removeJournal } from './recover.js'
-import { resolveStateDir } from './state-dir.js'
+import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
 import type { WrittenFile } from './strategies/shared.js'
 import { currentSymlinkTarget } from './strategies/symlink.js'
@@ -293,15 +293,19 @@ async function commitTransaction(
   const ctx = createEngineContext(opts, stateDir, counted.fs)
   const strategy = strategies[opts.strategy]
 
-  await ctx.fs.mkdir(stateDir, { recursive: true })
-  const lock = await acquireLock(ctx.paths.lock, { timeoutMs: opts.lockTimeoutMs, fs: opts.fs, outDir: opts.outDir })
+  const claim = await claimOutDir(ctx, opts.lockTimeoutMs, (other) => recoverPending(other, observers), txId)
+  if (claim.ownerStateDir !== undefined) ctx.ownerBuilds = statePaths(claim.ownerStateDir).builds
   lap('lock')
   try {
     const recovered = await recoverPending(ctx, observers)
+    await claim.recovered()
     lap('recover')
 
-    const manifest = await readManifest(ctx.fs, ctx.paths.manifest)
-    if (manifest) validateManifestPaths(manifest, ctx.paths.manifest, opts.outDir)
+    const stored = await readManifest(ctx.fs, ctx.paths.manifest)
+    if (stored) validateManifestPaths(stored, ctx.paths.manifest, opts.outDir)
+    // Another root committed into outDir since (or a commit we cannot place): its files are
+    // compared by content and nothing is deleted or kept on the strength of our manifest.
+    const manifest = claim.trusts(stored) ? stored : undefined
     const manifestWrittenMs = manifest && (await lstatOrUndefined(ctx.fs, ctx.paths.manifest))?.mtimeMs
     const currentDir = await currentOutput(ctx, opts.strategy)
     const { desired, deletes } = await resolvePending(ctx, currentDir, pending)
@@ -323,7 +327,9 @@ async function commitTransaction(
     if (opts.strategy === 'incremental' && currentDir !== undefined) {
       await assertConfined(await ctx.fs.realpath(opts.outDir), [...plan.writes.map((w) => w.path), ...plan.deletes], ctx.fs)
     }
-    const changes = plan.writes.length > 0 || plan.deletes.length > 0
+    // A symlink into another root's builds is replaced by a build of ours even when no file changed.
+    const foreignBuild = opts.strategy === 'symlink' && currentDir !== undefined && currentDir !== opts.outDir && path.dirname(currentDir) !== ctx.paths.builds
+    const changes = plan.writes.length > 0 || plan.deletes.length > 0 || foreignBuild
     // Before anything is staged: an observer refusing the commit leaves no journal behind.
     let version: string | undefined
     const taking: Array<[CommitObserver, unknown]> = []
@@ -372,6 +378,7 @@ async function commitTransaction(
         await writeManifest(ctx.fs, ctx.paths.manifest, next, ctx.fsync)
         for (const [observer, record] of taking) await observer.committed(ctx, { txId, manifest: next }, record)
       }
+      await claim.committed(unchanged ? manifest.txId : txId)
       lap('finish')
     } else {
       if (opts.checkDiskSpace) await checkDiskSpace(ctx, plan)
@@ -406,6 +413,7 @@ async function commitTransaction(
       // manifest and backup removal, which the next transaction (or `recover`) completes.
       try {
         await finishCommitted(ctx, journal, observers)
+        await claim.committed(txId)
       } catch (error) {
         opts.logger.warn(
           `[emit-optimizer] commit ${txId} is complete, but finishing it failed (${(error as Error).message}); ` +
@@ -440,7 +448,7 @@ async function commitTransaction(
       },
     }
   } finally {
-    await lock.release()
+    await claim.release()
   }
 }
 

@@ -6,6 +6,7 @@ import { readJournal } from './journal.js'
 import { isRunning, readRunSession } from './run-session.js'
 import { readLock, type LockStatus } from './lock.js'
 import { readManifest } from './manifest.js'
+import { outDirFiles } from './outdir-claim.js'
 import { resolveTransactionOptions, type Strategy } from './transaction-options.js'
 import { listTree } from './plan.js'
 import { statProvesUnchanged } from './stat-proof.js'
@@ -126,7 +127,8 @@ export async function status(outDir: string, options: InspectOptions = {}): Prom
   const { outDir: dir, efs, paths } = await locate(outDir, options)
   const [manifest, lock, journal, run] = await Promise.all([
     readManifest(efs, paths.manifest),
-    readLock(paths.lock, efs),
+    // outDir's lock: every writer of outDir holds it, whatever its root; our state dir's only ours.
+    outDirFiles(efs, dir).then(async (files) => (await readLock(files.lock, efs)) ?? readLock(paths.lock, efs)),
     readJournal(efs, paths.journal),
     readRunSession(efs, paths.dir, dir),
   ])

@@ -140,7 +140,8 @@ describe.each(strategies)('strategy %s', (strategy) => {
     const stateEntries = fs.readdirSync(stateDir).filter((n) => n !== 'builds')
     expect(stateEntries.sort()).toEqual(['history', 'manifest.json'])
     expect(listLitter(root)).toEqual([])
-    expect(fs.readdirSync(root).sort()).toEqual(['dist', 'node_modules'])
+    // Beside outDir, not in it: who committed last (src/core/outdir-claim.ts); the lock is gone.
+    expect(fs.readdirSync(root).sort()).toEqual(['.dist.eo-owner.json', 'dist', 'node_modules'])
     if (strategy === 'symlink') expect(fs.readdirSync(path.join(stateDir, 'builds'))).toHaveLength(2)
   })
 })
@@ -292,7 +293,8 @@ describe('durability, state dir and locking', () => {
       await commitFiles({ 'a.js': '1', 'b/c.js': '2', 'd.html': '3' }, { durability, fs: recordingFs(log), history: false })
       counts[durability] = log.filter((l) => l.startsWith('fsyncPath')).length
       const atomicWrites = log.filter((l) => l.startsWith('writeFileAtomic'))
-      expect(atomicWrites.length).toBe(3) // journal prepared, journal committed, manifest
+      // journal prepared, journal committed, manifest, and outDir's owner marker: pending, then committed
+      expect(atomicWrites.length).toBe(5)
     }
     expect(counts.none).toBe(0)
     expect(counts.commit).toBeGreaterThan(0)

@@ -31,6 +31,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { build } from 'vite'
 import { readManifest } from '../../src/core/manifest.js'
 import { nodeFs } from '../../src/core/fs.js'
+import { outDirFiles } from '../../src/core/outdir-claim.js'
 import type { Durability, Strategy } from '../../src/core/transaction-options.js'
 import { defaultStateDir } from '../../src/core/state-dir.js'
 import { createWriter } from '../../src/index.js'
@@ -151,7 +152,8 @@ async function runRound(round: Round, rng: Rng): Promise<RoundFigures> {
   expect(committed.length, label).toBeGreaterThan(0)
 
   const stateDir = defaultStateDir(root, outDir)
-  const lockPath = path.join(stateDir, 'lock')
+  // Every writer takes outDir's own lock first (src/core/outdir-claim.ts): that is the one they wait for.
+  const lockPath = (await outDirFiles(nodeFs, outDir)).lock
   let locked = 0
   let namedCount = 0
   for (const [i, outcome] of outcomes.entries()) {

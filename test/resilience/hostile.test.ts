@@ -65,9 +65,9 @@ function world(): World {
 
 const whole = (w: World): Tree => snapshot(w.root, { dirs: true })
 
-/** The root without outDir, the state dir and `also` (relative to root): what a successful commit must not change. */
+/** The root without outDir, the state dir, outDir's owner marker beside it and `also` (relative to root): what a successful commit must not change. */
 function outsideView(w: World, also: string[] = []): Tree {
-  const skip = ['app/dist', 'app/.eo-state', ...also]
+  const skip = ['app/dist', 'app/.eo-state', 'app/.dist.eo-owner.json', ...also]
   return new Map([...whole(w)].filter(([rel]) => !skip.some((prefix) => rel === prefix || rel.startsWith(`${prefix}/`))))
 }
 
@@ -483,6 +483,15 @@ const PLANTED: Planted[] = [
     expect: 'committed',
   },
   { label: '<stateDir>/manifest.json → an outside file', strategy: 'swap', prepare: (w) => fs.rmSync(path.join(w.stateDir, 'manifest.json')), at: state('manifest.json'), to: victim, expect: 'EO_MANIFEST_CORRUPT' },
+  { label: "outDir's lock .dist.eo-lock → an outside file", strategy: 'incremental', at: sibling('eo-lock'), to: victim, expect: 'committed', child: true, old: true },
+  {
+    label: "outDir's owner marker .dist.eo-owner.json → an outside file",
+    strategy: 'swap',
+    prepare: (w) => fs.rmSync(path.join(w.app, '.dist.eo-owner.json')),
+    at: sibling('eo-owner.json'),
+    to: victim,
+    expect: 'committed',
+  },
   { label: 'swap staging .dist.eo-next → an outside directory', strategy: 'swap', at: sibling('eo-next'), to: (w) => w.outside, expect: 'committed' },
   { label: 'swap backup .dist.eo-prev → an outside directory', strategy: 'swap', at: sibling('eo-prev'), to: (w) => w.outside, expect: 'committed' },
   { label: 'symlink temp link .dist.eo-link → an outside directory', strategy: 'symlink', at: sibling('eo-link'), to: (w) => w.outside, expect: 'committed' },
@@ -549,7 +558,10 @@ describe('symlinks planted where the engine creates its files: nothing outside i
       expect(left?.isSymbolicLink() ?? false, `${row.at(w)} is still the planted link`).toBe(false)
     } else {
       expect(outcome).toBe(`REFUSED ${row.expect}`)
-      expect(diffTrees(whole(w), before)).toEqual([])
+      // Only outDir's owner marker may differ: it keeps naming the state dir whose journal is unresolved.
+      const marker = 'app/.dist.eo-owner.json'
+      const unmarked = (tree: Tree): Tree => new Map([...tree].filter(([rel]) => rel !== marker))
+      expect(diffTrees(unmarked(whole(w)), unmarked(before))).toEqual([])
     }
   })
 })

@@ -115,9 +115,10 @@ export function expectedTree(set: OutputSet): Tree {
   return new Map(set.map((file) => [file.path, { sha256: sha256(file.contents), mode: file.mode ?? defaultFileMode(), size: file.contents.byteLength }]))
 }
 
-const SIBLING_LITTER = /\.eo-(next|prev|link)$/
-/** Files of the lock's takeover protocol (src/core/lock.ts): a claim, or a stale lock moved aside. */
-const LOCK_DEBRIS = /(^|\/)lock\.(takeover|stale)-[0-9a-f]+$/
+/** Beside outDir: swap and symlink staging, and outDir's lock (held only during a commit; src/core/outdir-claim.ts). */
+const SIBLING_LITTER = /\.eo-(next|prev|link|lock)$/
+/** Files of the lock's takeover protocol (src/core/lock.ts): a claim, or a stale lock moved aside (of a state dir's lock or outDir's). */
+const LOCK_DEBRIS = /(^|\/|\.eo-)lock\.(takeover|stale)-[0-9a-f]+$/
 
 /** Whether a `listLitter` entry is a takeover claim or moved-aside lock left by a process killed mid-takeover. */
 export function isLockDebris(entry: string): boolean {
@@ -222,7 +223,7 @@ export function listLitter(root: string): string[] {
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const abs = path.join(dir, entry.name)
-      if (SIBLING_LITTER.test(entry.name) || ATOMIC_TEMP.test(entry.name) || (entry.name.startsWith('tx-') && entry.isDirectory())) litter.add(rel(abs))
+      if (SIBLING_LITTER.test(entry.name) || LOCK_DEBRIS.test(entry.name) || ATOMIC_TEMP.test(entry.name) || (entry.name.startsWith('tx-') && entry.isDirectory())) litter.add(rel(abs))
       if (entry.isDirectory()) walk(abs)
     }
   }

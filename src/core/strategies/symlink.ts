@@ -21,7 +21,7 @@ export async function currentSymlinkTarget(ctx: EngineContext): Promise<{ dir: s
   if (!out.isSymbolicLink()) return { dir: ctx.outDir, linkText: null }
   const linkText = await ctx.fs.readlink(ctx.outDir)
   const dir = path.resolve(path.dirname(ctx.outDir), linkText)
-  if (path.dirname(dir) !== ctx.paths.builds) {
+  if (path.dirname(dir) !== ctx.paths.builds && path.dirname(dir) !== ctx.ownerBuilds) {
     throw new EmitOptimizerError(
       'EO_OUTDIR_INVALID',
       `outDir is a symlink to "${dir}", which is not a build of this project (outDir: ${ctx.outDir}). Remove the link, or use the strategy it was made for.`,
