@@ -147,13 +147,15 @@ describe('recording versions', () => {
 })
 
 describe('the index', () => {
-  it('listing reads two files however many versions there are', async () => {
+  it('listing reads at most two files however many versions there are', async () => {
     for (let i = 0; i < 12; i++) await commit({ 'a.js': String(i) }, { history: { keep: 20 } })
     const reads: string[] = []
     const counting: EngineFs = { ...nodeFs, readFile: (p) => (reads.push(p), nodeFs.readFile(p)) }
     const view = await listHistory('dist', { root, fs: counting })
     expect(view.versions).toHaveLength(12)
-    expect(reads.map((p) => path.basename(p)).sort()).toEqual(['index.json', 'manifest.json'])
+    // The index, and the manifest unless this process has it cached from its own commit (one lstat).
+    expect(reads.map((p) => path.basename(p)).filter((name) => name !== 'manifest.json')).toEqual(['index.json'])
+    expect(reads.length).toBeLessThanOrEqual(2)
   })
 
   it('a lost or corrupt index is rebuilt from the version records, same order', async () => {

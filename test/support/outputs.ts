@@ -187,3 +187,12 @@ export async function commitSet(set: OutputSet, options: TransactionOptions): Pr
   for (const file of set) tx.write(file.path, file.contents, file.mode === undefined ? {} : { mode: file.mode })
   return tx.commit()
 }
+
+/**
+ * `set` without RESHAPE's files. For writers that keep what they did not write (no `clean`) and
+ * distrust another root's manifest: there A's and B's shapes of `reshape/` cannot both stand, and
+ * the commit is refused with EO_OUTDIR_INVALID, as documented.
+ */
+export function withoutReshape(set: OutputSet): OutputSet {
+  return set.filter((file) => !file.path.startsWith('reshape/'))
+}
