@@ -13,7 +13,6 @@
  * and files directories). For incremental, where a replaced directory is moved aside before its
  * file is put, a few more points fall between those two renames (window `reshape`).
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -25,9 +24,9 @@ import { defaultStateDir } from '../../src/core/state-dir.js'
 import { commitSet, outputSets } from '../support/outputs.js'
 import { seeded, testSeed } from '../support/seeded.js'
 import { diffTrees, equalTrees, expectedTree, filesOnly, isLockDebris, listLitter, snapshot, type Tree } from '../support/tree.js'
+import { runCrashChild, type CrashChildResult } from '../support/children.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/commit-child.mts', import.meta.url))
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const SEED = testSeed(0xc0ffee)
 const SETS_SEED = SEED ^ 0x5eed
 const sets = outputSets(SETS_SEED)
@@ -38,28 +37,8 @@ const ALL_TRIALS = Object.values(TRIALS).reduce((sum, n) => sum + n, 0)
 const PARALLEL = 2
 const silent = { warn: () => {} }
 
-interface ChildResult {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-function runChild(args: string[], env: { crashAfter?: number; trace?: boolean } = {}): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, EO_CRASH_AFTER: String(env.crashAfter ?? 0), EO_TRACE: env.trace ? '1' : '0' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
-}
+type ChildResult = CrashChildResult
+const runChild = (args: string[], env?: { crashAfter?: number; trace?: boolean }) => runCrashChild(FIXTURE, args, env)
 
 /** Killed by its own SIGKILL, or finished with DONE; anything else is a failure of the child. */
 function childOutcome(result: ChildResult): 'killed' | 'done' {

@@ -18,7 +18,6 @@
  *   output; the next writer (recover or commit, of root A, B or a third root) recovers B's
  *   interrupted commit: outDir is then exactly A's or B's output, no litter in any root.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,7 +27,7 @@ import { nodeFs } from '../../src/core/fs.js'
 import { outDirFiles } from '../../src/core/outdir-claim.js'
 import type { Strategy } from '../../src/core/transaction-options.js'
 import { recover } from '../../src/history/engine.js'
-import { childScope, startChild, type LineChild } from '../support/children.js'
+import { childScope, runCrashChild, startChild, type LineChild } from '../support/children.js'
 import { commitSet, outputSets, withoutReshape, type OutputFile, type OutputSet } from '../support/outputs.js'
 import { seeded, testSeed } from '../support/seeded.js'
 import { defaultFileMode, diffTrees, equalTrees, expectedTree, filesOnly, listLitter, snapshot } from '../support/tree.js'
@@ -37,7 +36,6 @@ import type { Job } from '../fixtures/cross-root-commit.mjs'
 
 const CHILD = fileURLToPath(new URL('../fixtures/cross-root-commit.mts', import.meta.url))
 const VITE_CHILD = fileURLToPath(new URL('../fixtures/cross-root-vite.mts', import.meta.url))
-const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const SEED = testSeed(0x0c7d1)
 const STRATEGIES = ['incremental', 'swap', 'symlink'] as const satisfies readonly Strategy[]
 const LONG_TIMEOUT = 60_000
@@ -249,28 +247,7 @@ describe('writers of different roots into one outDir', () => {
   )
 })
 
-interface ChildRun {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
-function runJob(job: Job, env: { crashAfter?: number; trace?: boolean } = {}): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(job)], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, EO_CRASH_AFTER: String(env.crashAfter ?? 0), EO_TRACE: env.trace ? '1' : '0' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
-}
+const runJob = (job: Job, env?: { crashAfter?: number; trace?: boolean }) => runCrashChild(CHILD, [JSON.stringify(job)], env)
 
 type Next = 'recover A' | 'recover C' | 'commit A' | 'commit B'
 const NEXT: Next[] = ['recover A', 'recover C', 'commit A', 'commit B']

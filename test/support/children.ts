@@ -110,3 +110,31 @@ export function childScope(): { children: LineChild[]; temps: string[]; tempRoot
     },
   }
 }
+
+/** How a crash-test child ended, with everything it printed. */
+export interface CrashChildResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs a commit fixture (`node --import tsx <fixture> ...args`) to its end: with `crashAfter` it
+ * SIGKILLs itself after that many traced fs calls (EO_CRASH_AFTER), with `trace` it prints them.
+ */
+export function runCrashChild(fixture: string, args: string[], env: { crashAfter?: number; trace?: boolean } = {}): Promise<CrashChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, EO_CRASH_AFTER: String(env.crashAfter ?? 0), EO_TRACE: env.trace ? '1' : '0' },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
