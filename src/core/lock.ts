@@ -75,9 +75,12 @@ export async function readLock(lockPath: string, efs: EngineFs = nodeFs): Promis
   return info && { ...info, alive: holderAlive(info) }
 }
 
+/** Ours never changes: read once per process, not for each of a commit's two locks. */
+let ownStart: { ticks: string | undefined } | undefined
+
 export async function acquireLock(lockPath: string, options: AcquireLockOptions): Promise<LockHandle> {
   const efs = options.fs ?? nodeFs
-  const procStart = processStartTicks(process.pid)
+  const procStart = (ownStart ??= { ticks: processStartTicks(process.pid) }).ticks
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),

@@ -11,7 +11,7 @@ import { MANIFEST_FORMAT, readManifest, writeManifest, type Manifest, type Manif
 import type { ResolvedTransactionOptions, Strategy } from './transaction-options.js'
 import type { CommitObserver } from './phases.js'
 import { buildPlan, type DesiredFile, type Plan } from './plan.js'
-import { createPublishClassifier } from './publish-order.js'
+import { createPublishClassifier, type PublishGroup } from './publish-order.js'
 import { finishCommitted, observersRolledBack, recoverPending, removeJournal } from './recover.js'
 import { resolveStateDir, statePaths } from './state-dir.js'
 import { strategies } from './strategies/index.js'
@@ -308,6 +308,7 @@ async function commitTransaction(
     const manifest = claim.trusts(stored) ? stored : undefined
     const manifestWrittenMs = manifest && (await lstatOrUndefined(ctx.fs, ctx.paths.manifest))?.mtimeMs
     const currentDir = await currentOutput(ctx, opts.strategy)
+    let classify: ((rel: string) => PublishGroup) | undefined
     const { desired, deletes } = await resolvePending(ctx, currentDir, pending)
     const plan = await buildPlan({
       fs: ctx.fs,
@@ -319,7 +320,8 @@ async function commitTransaction(
       manifestWrittenMs,
       walk: opts.clean || opts.strategy !== 'incremental',
       clean: opts.clean,
-      classify: createPublishClassifier(opts.publishOrder),
+      // Compiled by the first write: a commit without changes classifies nothing.
+      classify: (rel) => (classify ??= createPublishClassifier(opts.publishOrder))(rel),
     })
     if (plan.deletes.length > 0 || opts.clean || opts.strategy !== 'incremental') {
       await assertSafeOutDir(opts.outDir, { root: opts.root, allowDangerous: opts.allowDangerousOutDir, fs: ctx.fs })
@@ -374,6 +376,7 @@ async function commitTransaction(
       if (!unchanged) {
         const builds = opts.strategy === 'symlink' ? { buildDir: manifest?.buildDir, previousBuildDir: manifest?.previousBuildDir } : {}
         const next = { ...manifestFor(written), ...builds }
+        await claim.changing()
         await prepared(next)
         await writeManifest(ctx.fs, ctx.paths.manifest, next, ctx.fsync)
         for (const [observer, record] of taking) await observer.committed(ctx, { txId, manifest: next }, record)
@@ -394,7 +397,11 @@ async function commitTransaction(
       } as const
       let journal: Journal | undefined
       try {
-        const staged = await strategy.stage(ctx, plan, header, manifestFor)
+        // Our pending mark must be durable before the journal; its flush overlaps the staging.
+        const [staging, marking] = await Promise.allSettled([strategy.stage(ctx, plan, header, manifestFor), claim.changing()])
+        if (staging.status === 'rejected') throw staging.reason
+        if (marking.status === 'rejected') throw marking.reason
+        const staged = staging.value
         for (const [rel, file] of staged.written) written.set(rel, file)
         journal = staged.journal
         lap('stage')
