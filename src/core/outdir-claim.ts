@@ -90,12 +90,9 @@ export interface OutDirClaim {
   recovered(): Promise<void>
   /** Whether `manifest` (ours, after `recovered`) describes outDir: its commit is the last one into outDir. */
   trusts(manifest: Manifest | undefined): boolean
-  /**
-   * Call before the first change to outDir or to our manifest: marks our state dir pending
-   * (durably with fsync). Idempotent; a claim without a txId is marked when taken.
-   */
+  /** Call before the first change to outDir or to our manifest: makes our pending mark durable (fsync). Idempotent. */
   changing(): Promise<void>
-  /** Our commit `txId` is what outDir holds now (an earlier one when nothing changed); nothing of ours is pending. Skipped when the marker says so already. */
+  /** Our commit `txId` is what outDir holds now (an earlier one when nothing changed); nothing of ours is pending. */
   committed(txId: string): Promise<void>
   /** Clears our pending mark unless our state dir keeps a journal or a run session for recovery, then releases both locks. */
   release(): Promise<void>
@@ -103,12 +100,12 @@ export interface OutDirClaim {
 
 /**
  * Takes outDir's lock, recovers what a killed writer of another state dir left, takes our state
- * dir's lock, and marks our state dir pending until `committed` or `release`: if we are killed,
- * the next writer of any root recovers it. A commit (`txId` given) is marked only by `changing`,
- * with its txId, so one that changes nothing writes no marker and flushes nothing (a kill before
- * `changing` leaves nothing of ours in outDir to recover); other claims (maintenance, runs) are
- * marked at once. The caller recovers its own state dir, then calls `recovered`; `recover` is
- * how (recover.ts's recoverPending with the caller's observers, passed in: recover.ts imports us).
+ * dir's lock, and marks our state dir pending (with `txId` for a commit) until `committed` or
+ * `release`: if we are killed, the next writer of any root recovers it. A commit's mark is made
+ * durable only by `changing`, before its first change, so one that changes nothing flushes
+ * nothing: a power loss before that point loses only a mark of a writer that changed nothing.
+ * The caller recovers its own state dir, then calls `recovered`; `recover` is how (recover.ts's
+ * recoverPending with the caller's observers, passed in: recover.ts imports us).
  */
 export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover: RecoverStateDir, txId?: string): Promise<OutDirClaim> {
   const efs = ctx.fs
@@ -119,23 +116,20 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
   let stateLock: LockHandle | undefined
   /** The marker as it is on disk (read, or last written). */
   let marker: OwnerMarker | undefined
-  /** Whose commit outDir holds, as far as settled (written with the next marker). */
-  let owner: CommitRef | null = null
   /** No marker: outDir was last written by a version without one; our manifest is all there is to go by. */
   let legacy = false
   /** Left pending by an earlier writer of our state dir that was killed. */
   let ours: PendingRef | undefined
-  let marking: Promise<void> | undefined
-  // A pending mark must be durable (after a power loss a writer of another root recovers it); a
-  // lost owner is settled again from it.
+  // A pending mark must be durable before anything changes (after a power loss a writer of
+  // another root recovers it from there); a lost owner is settled again from it.
+  let flushed: Promise<void> | undefined
   const write = async (next: OwnerMarker): Promise<void> => {
-    const durable = ctx.fsync && next.pending !== undefined
-    await efs.writeFileAtomic(files.owner, JSON.stringify(next), { fsync: durable, mode: 0o644 })
-    if (durable) await efs.fsyncPath(path.dirname(files.owner))
+    await efs.writeFileAtomic(files.owner, JSON.stringify(next), { fsync: false, mode: 0o644 })
     marker = next
-    owner = next.owner
+    flushed = undefined
   }
-  const markPending = (): Promise<void> => (marking ??= write({ format: OWNER_FORMAT, owner, pending: mine }))
+  const flush = (): Promise<void> =>
+    (flushed ??= ctx.fsync ? Promise.all([efs.fsyncPath(files.owner), efs.fsyncPath(path.dirname(files.owner))]).then(() => undefined) : Promise.resolve())
   /** Once `pending`'s state dir is recovered, outDir holds its commit if its manifest is that commit's. */
   const settledOwner = async (pending: PendingRef, owner: CommitRef | null): Promise<CommitRef | null> => {
     if (pending.txId === undefined) return owner
@@ -147,7 +141,7 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
     const found = await readMarker(efs, files.owner)
     marker = found
     legacy = found === undefined
-    owner = found?.owner ?? null
+    let owner = found?.owner ?? null
     if (found?.pending && found.pending.stateDir !== stateDir) {
       await recoverOtherStateDir(ctx, files, found.pending.stateDir, timeoutMs, recover)
       owner = await settledOwner(found.pending, owner)
@@ -155,37 +149,39 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
     await efs.mkdir(stateDir, { recursive: true })
     stateLock = await acquireLock(ctx.paths.lock, { timeoutMs, fs: efs, outDir: ctx.outDir })
     // A mark of ours left by a killed writer stays until `recovered` has settled it: its txId tells whether that commit is outDir's.
-    // A commit waits for `changing`, unless its own recovery is about to change outDir (a journal or run session without our mark).
-    if (ours === undefined && (txId === undefined || (await leftForRecovery(efs, ctx.paths.journal, stateDir)))) await markPending()
+    if (ours === undefined) {
+      await write({ format: OWNER_FORMAT, owner, pending: mine })
+      // A commit flushes it only before its first change (`changing`): one that changes nothing flushes nothing.
+      if (txId === undefined) await flush()
+    }
   } catch (error) {
     await stateLock?.release()
     await outLock.release()
     throw error
   }
-  const initial = owner
+  const current = (): CommitRef | null => marker?.owner ?? null
+  const initial = current()
   return {
     files,
     ownerStateDir: initial && initial.stateDir !== stateDir ? initial.stateDir : undefined,
     async recovered() {
       if (ours === undefined) return
-      owner = await settledOwner(ours, owner)
+      const owner = await settledOwner(ours, current())
       ours = undefined
-      // A commit's mark waits for `changing`; until then the killed writer's mark stays, naming our (now recovered) state dir.
-      if (txId === undefined) await markPending()
+      await write({ format: OWNER_FORMAT, owner, pending: mine })
+      await flush()
     },
     trusts(manifest) {
       if (legacy) return true
+      const owner = current()
       return owner?.stateDir === stateDir && owner.txId === manifest?.txId
     },
-    changing: markPending,
-    async committed(committedTxId) {
-      const next: OwnerMarker = { format: OWNER_FORMAT, owner: { stateDir, txId: committedTxId } }
-      if (JSON.stringify(next) === JSON.stringify(marker)) return
-      await write(next)
-    },
+    changing: flush,
+    committed: (committedTxId) => write({ format: OWNER_FORMAT, owner: { stateDir, txId: committedTxId } }),
     async release() {
       try {
-        if (marker?.pending?.stateDir === stateDir && !(await leftForRecovery(efs, ctx.paths.journal, stateDir))) await write({ format: OWNER_FORMAT, owner })
+        const keep = await Promise.all([ctx.paths.journal, runSessionPath(stateDir)].map((file) => lstatOrUndefined(efs, file)))
+        if (marker?.pending?.stateDir === stateDir && keep.every((stats) => stats === undefined)) await write({ format: OWNER_FORMAT, owner: current() })
       } finally {
         try {
           await stateLock?.release()
@@ -195,12 +191,6 @@ export async function claimOutDir(ctx: EngineContext, timeoutMs: number, recover
       }
     },
   }
-}
-
-/** Whether our state dir holds a journal or a run session: what recovery acts on, in outDir. */
-async function leftForRecovery(efs: EngineFs, journal: string, stateDir: string): Promise<boolean> {
-  const found = await Promise.all([journal, runSessionPath(stateDir)].map((file) => lstatOrUndefined(efs, file)))
-  return found.some((stats) => stats !== undefined)
 }
 
 /**
