@@ -11,7 +11,8 @@ import { writeStateFile } from './state-file.js'
  */
 export interface EngineFs {
   readFile(path: string): Promise<Buffer>
-  writeFile(path: string, data: Uint8Array, options: { flag: string; mode: number }): Promise<void>
+  /** Writes a file and resolves with its stat, taken from the open descriptor (no second path lookup). */
+  writeFile(path: string, data: Uint8Array, options: { flag: string; mode: number }): Promise<fs.Stats>
   /** Standalone state files (journal, manifest): temp + fsync + rename, never through a symlink (state-file.ts). */
   writeFileAtomic(path: string, data: string, options: { fsync: boolean; mode: number }): Promise<void>
   rename(from: string, to: string): Promise<void>
@@ -49,6 +50,20 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
+ * open + write + fstat + close: the stat the manifest needs (mode, mtime, inode) comes from the
+ * descriptor, which saves a path `stat` per staged file (2000 of them in a cold commit of 2000).
+ */
+function writeAndStat(path: string, data: Uint8Array, options: { flag: string; mode: number }): fs.Stats {
+  const fd = fs.openSync(path, options.flag, options.mode)
+  try {
+    for (let offset = 0; offset < data.byteLength; ) offset += fs.writeSync(fd, data, offset)
+    return fs.fstatSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/**
  * The default: synchronous syscalls behind a Promise-shaped interface. Measured on 2 cores
  * (2000 files): a thread-pool round trip costs 5–15× more than the metadata call itself
  * (2000 lstat: ~5 ms sync, 30–75 ms async), and small writes are ~2× faster sync, so only fsync,
@@ -56,7 +71,7 @@ async function fsyncPath(path: string): Promise<void> {
  */
 export const nodeFs: EngineFs = {
   readFile: async (path) => fs.readFileSync(path),
-  writeFile: async (path, data, options) => fs.writeFileSync(path, data, options),
+  writeFile: async (path, data, options) => writeAndStat(path, data, options),
   writeFileAtomic: writeStateFile,
   rename: async (from, to) => fs.renameSync(from, to),
   link: async (existing, newPath) => fs.linkSync(existing, newPath),

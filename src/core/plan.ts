@@ -108,38 +108,40 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   assertNoFileUnderFile(desiredPaths)
   const hashContents = await loadHasher()
 
-  await queue.each(input.desired, async (file) => {
-    const hash = hashContents(file.contents)
-    const size = file.contents.byteLength
-    const existing = currentDir === undefined ? undefined : await lstatOrUndefined(efs, path.join(currentDir, file.path))
-    const write = (): void => {
-      plan.writes.push({
-        path: file.path,
-        contents: file.contents,
-        hash,
-        group: input.classify(file.path),
-        mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined),
-        // A directory in the way is no file to back up: it goes as a whole (replacedDirs).
-        existing: existing?.isDirectory() ? undefined : existing,
-        ...(file.from === undefined ? {} : { from: file.from }),
-      })
-    }
-    if (existing === undefined) return write()
-    if (existing.isDirectory()) {
-      plan.replacedDirs.push(file.path)
-      return write()
-    }
-    if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
-    const recorded = manifest?.files[file.path]
-    if (recorded && recorded.hash === hash && input.manifestWrittenMs !== undefined && statProvesUnchanged(recorded, existing, input.manifestWrittenMs)) {
-      plan.unchanged.set(file.path, recorded)
-      return
-    }
-    const onDisk = await efs.readFile(path.join(currentDir!, file.path))
-    if (!Buffer.from(onDisk.buffer, onDisk.byteOffset, onDisk.byteLength).equals(file.contents)) return write()
-    plan.unchanged.set(file.path, entryFromStats(existing, size, hash))
-    plan.refreshed++
+  const planned = (file: DesiredFile, hash: string, existing: Stats | undefined): PlannedWrite => ({
+    path: file.path,
+    contents: file.contents,
+    hash,
+    group: input.classify(file.path),
+    mode: file.mode ?? (existing?.isFile() ? existing.mode & 0o7777 : undefined),
+    // A directory in the way is no file to back up: it goes as a whole (replacedDirs).
+    existing: existing?.isDirectory() ? undefined : existing,
+    ...(file.from === undefined ? {} : { from: file.from }),
   })
+  // No output yet: nothing to look up, every file is written (no queue task per file).
+  if (currentDir === undefined) for (const file of input.desired) plan.writes.push(planned(file, hashContents(file.contents), undefined))
+  else
+    await queue.each(input.desired, async (file) => {
+      const hash = hashContents(file.contents)
+      const size = file.contents.byteLength
+      const existing = await lstatOrUndefined(efs, path.join(currentDir, file.path))
+      const write = (): void => void plan.writes.push(planned(file, hash, existing))
+      if (existing === undefined) return write()
+      if (existing.isDirectory()) {
+        plan.replacedDirs.push(file.path)
+        return write()
+      }
+      if (!existing.isFile() || existing.size !== size || (file.mode !== undefined && (existing.mode & 0o7777) !== file.mode)) return write()
+      const recorded = manifest?.files[file.path]
+      if (recorded && recorded.hash === hash && input.manifestWrittenMs !== undefined && statProvesUnchanged(recorded, existing, input.manifestWrittenMs)) {
+        plan.unchanged.set(file.path, recorded)
+        return
+      }
+      const onDisk = await efs.readFile(path.join(currentDir, file.path))
+      if (!Buffer.from(onDisk.buffer, onDisk.byteOffset, onDisk.byteLength).equals(file.contents)) return write()
+      plan.unchanged.set(file.path, entryFromStats(existing, size, hash))
+      plan.refreshed++
+    })
 
   const candidates = new Set<string>()
   for (const p of Object.keys(manifest?.files ?? {})) candidates.add(p)

@@ -14,8 +14,19 @@ export const PUBLISH_GROUPS: readonly PublishGroup[] = [0, 1, 2]
  * follows an entry point to a file that is not there yet.
  */
 export function createPublishClassifier(patterns: { entries: string[]; code: string[] }): (path: string) => PublishGroup {
+  const isEntry = anyOf(patterns.entries)
+  const isCode = anyOf(patterns.code)
+  return (path) => (isEntry.test(path) ? 2 : isCode.test(path) ? 1 : 0)
+}
+
+/**
+ * One regular expression for a list of globs. picomatch's matcher for a list tests each glob in
+ * turn with per-call bookkeeping: measured ~30 ms for 2000 paths where the joined expression
+ * takes ~1 ms. Output paths are normalized POSIX paths, for which the matcher's result is its
+ * expression's (no basename matching, no `./` to strip); an empty list matches nothing.
+ */
+function anyOf(globs: string[]): RegExp {
   const picomatch = loadPicomatch()
-  const isEntry = picomatch(patterns.entries, { dot: true })
-  const isCode = picomatch(patterns.code, { dot: true })
-  return (path) => (isEntry(path) ? 2 : isCode(path) ? 1 : 0)
+  if (globs.length === 0) return /(?!)/
+  return new RegExp(globs.map((glob) => picomatch.makeRe(glob, { dot: true }).source).join('|'))
 }

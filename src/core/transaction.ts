@@ -182,8 +182,16 @@ async function resolvePending(
 ): Promise<{ desired: Map<string, DesiredFile>; deletes: string[] }> {
   const desired = new Map<string, DesiredFile>()
   const deletes: string[] = []
-  await ctx.queue.each(pending, async ([rel, entry]) => {
-    if (entry.kind === 'delete') return void deletes.push(rel)
+  // Plain writes and deletes need no I/O: only edits go through the queue (a per-item task
+  // costs about a microsecond more per file, 2000 of them in a large build).
+  const reading: Array<[string, Pending]> = []
+  for (const [rel, entry] of pending) {
+    if (entry.kind === 'delete') deletes.push(rel)
+    else if (entry.kind === 'write' && entry.edits.length === 0) desired.set(rel, desiredFile(rel, entry.contents, entry.mode, entry.from))
+    else reading.push([rel, entry])
+  }
+  await ctx.queue.each(reading, async ([rel, entry]) => {
+    if (entry.kind === 'delete') return
     let contents: Uint8Array
     let mode: number | undefined
     let from: string | undefined
@@ -210,9 +218,13 @@ async function resolvePending(
       contents = Buffer.from(applyEdits(rel, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength).toString('utf8'), entry.edits).code)
       from = undefined
     }
-    desired.set(rel, { path: rel, contents, ...(mode === undefined ? {} : { mode }), ...(from === undefined ? {} : { from }) })
+    desired.set(rel, desiredFile(rel, contents, mode, from))
   })
   return { desired, deletes }
+}
+
+function desiredFile(rel: string, contents: Uint8Array, mode: number | undefined, from: string | undefined): DesiredFile {
+  return { path: rel, contents, ...(mode === undefined ? {} : { mode }), ...(from === undefined ? {} : { from }) }
 }
 
 /** Validates outDir's shape for the strategy and returns where its current files are. */

@@ -14,6 +14,9 @@ import { fsyncDirs, parentDirs, stageFile, type PublishStrategy, type WrittenFil
  * sees that path missing for an instant, as with the bundler's own clean. When outDir does not
  * exist yet, `s/` is renamed to outDir whole.
  */
+/** Written files per directory above which staging mirrors the output tree (see stage). */
+const FILES_PER_DIR_TO_MIRROR = 4
+
 export const incremental: PublishStrategy = {
   async stage(ctx, plan, header, manifestFor) {
     const txDir = ctx.paths.txDir(header.txId)
@@ -22,20 +25,25 @@ export const incremental: PublishStrategy = {
     await ctx.fs.mkdir(txDir, { recursive: true, mode: 0o700 })
     await ctx.fs.mkdir(path.join(txDir, 's'), { recursive: false })
     await ctx.fs.mkdir(path.join(txDir, 'b'), { recursive: false })
-    // Staging mirrors the output tree: renames between matching directories measured ~25 %
-    // cheaper than from one flat directory of thousands of entries.
     const newDirs = parentDirs(plan.writes.map((w) => w.path))
-    for (const dir of newDirs) await ctx.fs.mkdir(path.join(txDir, 's', dir), { recursive: false })
+    const noOutDir = (await lstatOrUndefined(ctx.fs, ctx.outDir)) === undefined
+    // Without an outDir, s/ becomes it and mirrors the output tree. Otherwise the mirror pays off
+    // when directories hold many of the written files (renames between matching directories
+    // measured ~25 % cheaper than from one flat directory of thousands of entries); for a few
+    // files, its directories (a mkdir each, and an rmdir each when finishing) cost more than the
+    // renames they save, so they are staged flat, as s/<n>.
+    const mirror = noOutDir || plan.writes.length > FILES_PER_DIR_TO_MIRROR * newDirs.length
+    if (mirror) for (const dir of newDirs) await ctx.fs.mkdir(path.join(txDir, 's', dir), { recursive: false })
     const written = new Map<string, WrittenFile>()
-    const ops: JournalOp[] = plan.writes.map((write, i) => ({
+    const puts: PutOp[] = plan.writes.map((write, i) => ({
       op: 'put',
       path: write.path,
       group: write.group,
-      stage: `s/${write.path}`,
+      stage: mirror ? `s/${write.path}` : `s/${i}`,
       backup: write.existing ? `b/${i}` : null,
     }))
-    await ctx.queue.each(plan.writes, async (write) => {
-      written.set(write.path, await stageFile(ctx, path.join(txDir, 's', write.path), write))
+    await ctx.queue.each(plan.writes.keys(), async (i) => {
+      written.set(puts[i]!.path, await stageFile(ctx, path.join(txDir, puts[i]!.stage), plan.writes[i]!))
     })
     // A stale file where a new directory goes (file → directory) must leave before the puts.
     const newDirSet = new Set(newDirs)
@@ -47,12 +55,11 @@ export const incremental: PublishStrategy = {
       .filter((p) => !inReplaced(p))
       .map((p, i) => ({ op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true } : {}) }))
     const moved: DelOp[] = plan.replacedDirs.map((p, i) => ({ op: 'del', path: p, backup: `b/r${i}`, early: true, dir: true }))
-    ops.unshift(...moved, ...dels.filter((op) => op.early))
-    ops.push(...dels.filter((op) => !op.early))
+    const ops: JournalOp[] = [...moved, ...dels.filter((op) => op.early), ...puts, ...dels.filter((op) => !op.early)]
 
     // Directories to create, found before anything is touched so rollback can remove them.
     const dirs: string[] = []
-    if ((await lstatOrUndefined(ctx.fs, ctx.outDir)) === undefined) dirs.push('')
+    if (noOutDir) dirs.push('')
     const missing = await ctx.queue.each(newDirs, async (dir) => {
       if (dirs.length > 0) return dir
       return early.has(dir) || (await lstatOrUndefined(ctx.fs, path.join(ctx.outDir, dir))) === undefined ? dir : undefined

@@ -43,8 +43,7 @@ export interface PublishStrategy {
 export async function stageFile(ctx: EngineContext, target: string, write: PlannedWrite): Promise<WrittenFile> {
   const started = performance.now()
   const moved = write.from !== undefined && (await adopted(ctx, write.from, target))
-  if (!moved) await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
-  let stats = await ctx.fs.stat(target)
+  let stats = moved ? await ctx.fs.stat(target) : await ctx.fs.writeFile(target, write.contents, { flag: 'wx', mode: write.mode ?? 0o666 })
   // The umask may have stripped bits of a mode we must keep (e.g. a replaced 0o666 file).
   if (write.mode !== undefined && (stats.mode & 0o7777) !== write.mode) {
     await ctx.fs.chmod(target, write.mode)
