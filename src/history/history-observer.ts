@@ -1,6 +1,6 @@
 import type { CommitObserver } from '../core/phases.js'
 import type { Retention } from '../core/transaction-options.js'
-import { discardHistoryLeftovers, discardVersion, finishHistory, outputFiles, ownStore, recordVersion } from './record.js'
+import { discardHistoryLeftovers, discardVersion, finishHistory, ownStore, recordVersion } from './record.js'
 import { hasVersion } from './versions.js'
 
 /**
@@ -40,7 +40,8 @@ export function historyObserver(part?: HistoryPart): CommitObserver {
         bundler: part.bundler,
         root: part.root,
         previous,
-        files: outputFiles(manifest, commit.file),
+        manifest,
+        file: commit.file,
       })
     },
     async committed(ctx, { txId, manifest }, record) {

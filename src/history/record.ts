@@ -29,18 +29,6 @@ export async function ownStore(ctx: EngineContext): Promise<HistoryPaths> {
   return paths
 }
 
-/** One file of the new output, as the commit knows it. */
-export interface OutputFile {
-  path: string
-  size: number
-  mode: number
-  /** The manifest (xxh64) hash, to recognise a file the previous version already holds. */
-  hash: string
-  contents: Uint8Array
-  /** Where its bytes are on disk now (the staged file, or the unchanged file in the current output). */
-  source: string
-}
-
 export interface RecordInput {
   txId: string
   committedAt: string
@@ -48,42 +36,52 @@ export interface RecordInput {
   root: string
   /** The manifest of the last commit: which version outDir holds, and what its files hashed to. */
   previous: Manifest | undefined
-  files: OutputFile[]
+  /** The new output's manifest; its files are listed sorted, which the record keeps. */
+  manifest: Manifest
+  /** A file's bytes, and where they are on disk now (the staged file, or the unchanged file in the current output). */
+  file(path: string): { contents: Uint8Array; source: string }
 }
 
 /**
  * Before the commit point: stores the new output's contents and writes the version record. A
  * file the previous version already holds (same path, same manifest hash, same mode) reuses its
- * sha256 and object, so an incremental build stores and hashes only what it changed; content
- * already stored under another path or version costs one failed exclusive create.
+ * entry, decided by a synchronous pass over the manifest, so an incremental build hashes, stores
+ * and queues only what it changed; content already stored under another path or version costs
+ * one failed exclusive create. The record is remembered, so listing it after the commit point
+ * reads nothing back.
  */
 export async function recordVersion(ctx: EngineContext, input: RecordInput): Promise<Version> {
   const paths = await ownStore(ctx)
-  const previousVersion = input.previous?.version === undefined ? undefined : await readVersion(ctx.fs, paths, input.previous.version)
-  const store = new ObjectStore(ctx.fs, paths)
+  const { previous } = input
+  const previousVersion = previous?.version === undefined ? undefined : await readVersion(ctx.fs, paths, previous.version)
   const files: Record<string, VersionFile> = {}
+  const changed: string[] = []
+  for (const [rel, entry] of Object.entries(input.manifest.files)) {
+    const known = previousVersion?.files[rel]
+    if (known && known.mode === entry.mode && known.size === entry.size && previous?.files[rel]?.hash === entry.hash) files[rel] = known
+    else {
+      // Its place in the record's (sorted) key order, filled in below.
+      files[rel] = { size: entry.size, sha256: '', mode: entry.mode }
+      changed.push(rel)
+    }
+  }
+  const store = new ObjectStore(ctx.fs, paths)
   // Files of equal content in this output are stored once (and never by two puts at a time).
   const stored = new Map<string, Promise<void>>()
-  await ctx.queue.each(input.files, async (file) => {
-    const known = previousVersion?.files[file.path]
-    if (known && known.mode === file.mode && known.size === file.size && input.previous?.files[file.path]?.hash === file.hash) {
-      files[file.path] = known
-      return
-    }
-    const sha256 = hashContents(file.contents)
-    files[file.path] = { size: file.size, sha256, mode: file.mode }
+  await ctx.queue.each(changed, async (rel) => {
+    const { contents, source } = input.file(rel)
+    const sha256 = hashContents(contents)
+    files[rel] = { size: contents.byteLength, sha256, mode: input.manifest.files[rel]!.mode }
     let put = stored.get(sha256)
     if (put === undefined) {
-      put = store.put(sha256, file.contents, file.source, ctx.fsyncFiles)
+      put = store.put(sha256, contents, source, ctx.fsyncFiles)
       stored.set(sha256, put)
       // A failed put is forgotten, so the queue's retry (EMFILE) stores it again.
       put.catch(() => stored.delete(sha256))
     }
     await put
   })
-  if (ctx.fsyncFiles) await ctx.fs.fsyncPath(paths.objects)
-  const sorted: Record<string, VersionFile> = {}
-  for (const rel of Object.keys(files).sort()) sorted[rel] = files[rel]!
+  if (ctx.fsyncFiles && changed.length > 0) await ctx.fs.fsyncPath(paths.objects)
   const version: Version = {
     format: VERSION_FORMAT,
     id: input.txId,
@@ -91,15 +89,10 @@ export async function recordVersion(ctx: EngineContext, input: RecordInput): Pro
     bundler: input.bundler,
     git: gitInfo(input.root),
     outDir: ctx.outDir,
-    files: sorted,
+    files,
   }
   await writeVersion(ctx.fs, paths, version, ctx.fsyncFiles)
   return version
-}
-
-/** The files of a commit's new output with where their bytes are, for `recordVersion`. */
-export function outputFiles(manifest: Manifest, file: (rel: string) => { contents: Uint8Array; source: string }): OutputFile[] {
-  return Object.entries(manifest.files).map(([rel, entry]) => ({ path: rel, size: entry.size, mode: entry.mode, hash: entry.hash, ...file(rel) }))
 }
 
 /**

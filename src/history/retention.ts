@@ -38,21 +38,21 @@ async function referenced(efs: EngineFs, paths: HistoryPaths, ids: Iterable<stri
 
 /**
  * Removes dropped versions and the objects only they used: reads the dropped and kept versions
- * (a handful, usually cached), not the whole store.
+ * (a handful, usually cached), not the whole store. Only the dropped versions' objects are
+ * collected; each kept version crosses off the ones it uses, and the scan stops once none is left.
  */
 export async function dropVersions(efs: EngineFs, paths: HistoryPaths, dropped: readonly VersionSummary[], kept: readonly VersionSummary[]): Promise<number> {
   if (dropped.length === 0) return 0
-  const candidates = await referenced(efs, paths, dropped.map((v) => v.id))
-  const inUse = await referenced(efs, paths, kept.map((v) => v.id))
-  const store = new ObjectStore(efs, paths)
-  let removed = 0
-  for (const sha of candidates) {
-    if (inUse.has(sha)) continue
-    await store.remove(sha)
-    removed++
+  const unused = await referenced(efs, paths, dropped.map((v) => v.id))
+  for (const { id } of kept) {
+    if (unused.size === 0) break
+    const files = (await readVersion(efs, paths, id))?.files ?? {}
+    for (const rel in files) unused.delete(files[rel]!.sha256)
   }
+  const store = new ObjectStore(efs, paths)
+  for (const sha of unused) await store.remove(sha)
   for (const version of dropped) await removeVersion(efs, paths, version.id)
-  return removed
+  return unused.size
 }
 
 export interface GcResult {

@@ -122,6 +122,8 @@ export async function hasVersion(efs: EngineFs, paths: HistoryPaths, id: string)
 export async function writeVersion(efs: EngineFs, paths: HistoryPaths, version: Version, fsync: boolean): Promise<void> {
   await efs.mkdir(paths.versions, { recursive: true })
   await efs.writeFileAtomic(paths.version(version.id), JSON.stringify(version), { fsync, mode: 0o600 })
+  // Listing it after the commit point (and the next commit) need not read it back.
+  remember(paths.version(version.id), version)
 }
 
 export async function removeVersion(efs: EngineFs, paths: HistoryPaths, id: string): Promise<void> {
