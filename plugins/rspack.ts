@@ -1,7 +1,10 @@
+import type { RspackPluginInstance } from '@rspack/core'
 import { rspackAdapter } from '../src/adapters/rspack.js'
-import { createEmitOptimizer } from '../src/plugin/factory.js'
+import { nativeCompilerPlugin } from '../src/plugin/native-plugin.js'
+import type { Options } from '../src/plugin/plugin-options.js'
 
 export type { Options } from '../src/plugin/plugin-options.js'
 export type { BuildReport } from '../src/observe/types.js'
-// Only this bundler's adapter; unplugin adds webpack's and Rspack's plugin protocol.
-export default createEmitOptimizer({ rspack: (instance) => (compiler) => rspackAdapter(compiler, instance) }).rspack
+// Only this bundler's adapter: the entry loads no other bundler's code, nor unplugin.
+const plugin: (options?: Options) => RspackPluginInstance = nativeCompilerPlugin(rspackAdapter)
+export default plugin

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from '../core/node-crypto.js'
 import path from 'node:path'
 import type { RollupFsModule } from 'rollup'
 import type { PluginInstance } from '../plugin/instance.js'
@@ -106,7 +106,7 @@ export class RollupBuild {
    * subdirectory per output directory, and `outDir` (one target) cannot apply, so it is ignored.
    */
   private capture(dir: string): OutputCapture {
-    const stateSubdir = this.dirs.size > 1 ? `${path.basename(dir)}-${createHash('sha1').update(dir).digest('hex').slice(0, 8)}` : undefined
+    const stateSubdir = this.dirs.size > 1 ? `${path.basename(dir)}-${nodeCrypto().createHash('sha1').update(dir).digest('hex').slice(0, 8)}` : undefined
     return startCapture(this.instance, {
       bundler: 'rollup',
       outDir: dir,

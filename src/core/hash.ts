@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 
 export type Hasher = (contents: Uint8Array) => string
 
@@ -20,5 +20,5 @@ export function loadHasher(): Promise<Hasher> {
 
 /** sha256, hex: synchronous, for records that are not compared with the manifest. */
 export function hashContents(contents: Uint8Array): string {
-  return hash('sha256', contents, 'hex')
+  return nodeCrypto().hash('sha256', contents, 'hex')
 }

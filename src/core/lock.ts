@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
@@ -86,7 +86,7 @@ export async function acquireLock(lockPath: string, options: AcquireLockOptions)
     host: hostname(),
     startedAt: new Date().toISOString(),
     ...(procStart === undefined ? {} : { procStart }),
-    token: randomBytes(16).toString('hex'),
+    token: nodeCrypto().randomBytes(16).toString('hex'),
   }
   const data = Buffer.from(JSON.stringify(info))
   // performance.now() is monotonic, so clock changes cannot shorten or stretch the wait.
@@ -159,7 +159,7 @@ async function inspect(efs: EngineFs, lockPath: string): Promise<Holder | undefi
 async function takeOver(efs: EngineFs, lockPath: string, holder: Holder): Promise<boolean> {
   const identity = holder.info ? holder.info.token : `${holder.ino}:${holder.mtimeMs}`
   // Hashed: the token comes from a file anyone could have written.
-  const claim = `${lockPath}.takeover-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`
+  const claim = `${lockPath}.takeover-${nodeCrypto().createHash('sha256').update(identity).digest('hex').slice(0, 16)}`
   try {
     await efs.link(lockPath, claim)
   } catch (error) {
@@ -199,7 +199,7 @@ async function breakAbandonedClaim(efs: EngineFs, claim: string): Promise<boolea
  * for seconds between two fs calls plus two more racing processes.
  */
 async function moveAside(efs: EngineFs, lockPath: string, holder: Holder): Promise<boolean> {
-  const aside = `${lockPath}.stale-${randomBytes(8).toString('hex')}`
+  const aside = `${lockPath}.stale-${nodeCrypto().randomBytes(8).toString('hex')}`
   try {
     await efs.rename(lockPath, aside)
   } catch (error) {

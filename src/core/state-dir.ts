@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 import path from 'node:path'
 import { EmitOptimizerError } from '../errors.js'
 import type { EngineFs } from './fs.js'
@@ -30,7 +30,7 @@ export function statePaths(dir: string): StatePaths {
 
 /** The default state dir of `outDir` under the project dir `root`. */
 export function defaultStateDir(root: string, outDir: string): string {
-  const hash = createHash('sha256').update(outDir).digest('hex').slice(0, 12)
+  const hash = nodeCrypto().createHash('sha256').update(outDir).digest('hex').slice(0, 12)
   return path.join(root, 'node_modules', '.cache', 'emit-optimizer', `${path.basename(outDir) || 'root'}-${hash}`)
 }
 

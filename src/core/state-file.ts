@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 import fs from 'node:fs'
 import { promisify } from 'node:util'
 
@@ -16,7 +16,7 @@ const fsync = promisify(fs.fsync)
  * form, which recovery sweeps as litter.
  */
 export async function writeStateFile(file: string, data: string, options: { fsync: boolean; mode: number }): Promise<void> {
-  const temp = `${file}.${randomInt(2 ** 47)}`
+  const temp = `${file}.${nodeCrypto().randomInt(2 ** 47)}`
   const fd = fs.openSync(temp, 'wx', options.mode)
   try {
     try {

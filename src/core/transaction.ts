@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { nodeCrypto } from './node-crypto.js'
 import path from 'node:path'
 import { EmitOptimizerError, errnoCode, toEmitOptimizerError } from '../errors.js'
 import { createEngineContext, type EngineContext } from './context.js'
@@ -96,7 +96,7 @@ type Pending =
   | { kind: 'delete' }
 
 function newTxId(): string {
-  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+  return `${Date.now().toString(36)}-${nodeCrypto().randomBytes(4).toString('hex')}`
 }
 
 function toBytes(contents: string | Uint8Array): Uint8Array {

@@ -3,9 +3,10 @@ import { createBuildObserver, type BuildObserver } from '../observe/build-observ
 import { resolveOptions, type Options, type ResolvedOptions } from './plugin-options.js'
 
 /**
- * One plugin instance: created once per `plugin(options)` call by the factory (unplugin.ts) and
- * handed to each adapter and framework entry, which pass it to every capture they start. All
- * state an instance keeps between builds lives here, never in module scope.
+ * One plugin instance: created once per `plugin(options)` call (native-plugin.ts; webpack and
+ * Rspack: once per `apply`, as unplugin does) and handed to each adapter and framework entry,
+ * which pass it to every capture they start. All state an instance keeps between builds lives
+ * here, never in module scope.
  */
 export interface PluginInstance {
   readonly options: ResolvedOptions

@@ -12,3 +12,15 @@ export const PLUGIN_NAME = 'unplugin-emit-optimizer'
 export function nativePlugin<Hooks extends object>(hooks: (instance: PluginInstance) => Hooks): (options?: Options) => Hooks & { name: string } {
   return (options) => ({ name: PLUGIN_NAME, ...hooks(createPluginInstance(options)) })
 }
+
+/**
+ * The plugin for webpack and Rspack (`{ apply(compiler) }`), without unplugin: our adapters tap
+ * the compiler's hooks themselves and use no loader, virtual module or shared hook of unplugin's.
+ * As unplugin's does, each `apply` creates its own plugin instance, so one plugin object given to
+ * several compilers keeps their state apart, and invalid options throw when it is applied.
+ */
+export function nativeCompilerPlugin<Compiler>(
+  adapter: (compiler: Compiler, instance: PluginInstance) => void,
+): (options?: Options) => { apply(compiler: Compiler): void } {
+  return (options) => ({ apply: (compiler) => adapter(compiler, createPluginInstance(options)) })
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { nodeCrypto } from '../core/node-crypto.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import { errnoCode } from '../errors.js'
@@ -16,7 +16,7 @@ const NAME_BYTES = 64
 function tempPathFor(abs: string): string {
   let name = path.basename(abs)
   while (Buffer.byteLength(name) > NAME_BYTES) name = name.slice(0, -1)
-  return path.join(path.dirname(abs), `.${name}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)
+  return path.join(path.dirname(abs), `.${name}.${nodeCrypto().randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)
 }
 
 export function isTempFile(file: string): boolean {

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto'
+import type { Hash } from 'node:crypto'
+import { nodeCrypto } from '../core/node-crypto.js'
 import fs from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { Writable } from 'node:stream'
@@ -12,7 +13,7 @@ const write = promisify(fs.write)
 
 /** Hash of a file read in chunks (constant memory). */
 async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256')
+  const hash = nodeCrypto().createHash('sha256')
   await pipeline(fs.createReadStream(file), hash)
   return hash.digest('hex')
 }
@@ -34,7 +35,7 @@ async function currentHash(current: Current): Promise<string> {
 export class WriterStream extends Writable {
   readonly path: string
   readonly result: Promise<WriteResult>
-  private readonly hash: Hash = createHash('sha256')
+  private readonly hash: Hash = nodeCrypto().createHash('sha256')
   private size = 0
   private temp: TempFile | undefined
   /** The chunk write in flight: its descriptor must stay open until it ends (a closed fd number can be reused by another file). */

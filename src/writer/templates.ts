@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { nodeCrypto } from '../core/node-crypto.js'
 import { EmitOptimizerError } from '../errors.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ const cache = new Map<string, Template>()
  * most recently used). Errors are EO_TEMPLATE with line and column.
  */
 export function compileTemplate(source: string): Template {
-  const key = hash('sha1', source, 'hex')
+  const key = nodeCrypto().hash('sha1', source, 'hex')
   const hit = cache.get(key)
   if (hit) {
     cache.delete(key)

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { nodeCrypto } from '../core/node-crypto.js'
 import fs from 'node:fs'
 import path from 'node:path'
 import picomatch from 'picomatch'
@@ -261,7 +261,7 @@ async function commit(state: WriterState, writes: Array<{ target: Target; bytes:
   const lock = await acquireLock(path.join(base, 'lock'), { timeoutMs: TRANSACTION_DEFAULTS.lockTimeoutMs, outDir: root })
   try {
     await recoverLeftovers(base, state)
-    const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`)
+    const stateDir = path.join(base, `tx-${Date.now().toString(36)}-${nodeCrypto().randomBytes(4).toString('hex')}`)
     // allowDangerousOutDir: root is usually the project (and repository) root. The writer never
     // empties or swaps it; it deletes only the files named here, each confined by the guard.
     // The engine without observers: generated files keep no build history.

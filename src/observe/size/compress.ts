@@ -1,5 +1,4 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import zlib from 'node:zlib'
 import { isCompressible } from './kinds.js'
 
 /** zlib levels, or `false` to leave that encoding out. */
@@ -29,6 +28,9 @@ export interface CompressedSizes {
  */
 export function compressedSizes(file: string, bytes: Uint8Array, levels: CompressionLevels): CompressedSizes {
   if (!isCompressible(file)) return { gzip: levels.gzip === false ? null : bytes.length, brotli: levels.brotli === false ? null : bytes.length }
+  // Loaded here, not imported: node:zlib is not in Node's startup snapshot, and this module's
+  // levels and cache are needed when an entry is imported, the compression only when sizes are measured.
+  const zlib = process.getBuiltinModule('node:zlib')
   return {
     gzip: levels.gzip === false ? null : zlib.gzipSync(bytes, { level: levels.gzip }).length,
     brotli: levels.brotli === false ? null : zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: levels.brotli } }).length,
