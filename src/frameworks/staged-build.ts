@@ -11,7 +11,8 @@ import type { BuildReport, BundlerName } from '../observe/types.js'
  * is redirected to a staging sibling (same filesystem, same depth) for the whole run, so the
  * bundler builds, the rendered pages and whatever integrations write afterwards all land there.
  * The staging dir is committed once, when the framework says its build is done, through the same
- * capture and engine as a bundler build. Until then outDir is never touched, so a failure
+ * capture and engine as a bundler build, its files adopted (renamed into place, not written
+ * again: zero copy). Until then outDir is never touched, so a failure
  * anywhere (bundling, rendering, prerendering, a post-build step) keeps the previous output byte
  * for byte.
  *
