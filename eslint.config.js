@@ -11,7 +11,8 @@ export default tseslint.config(
   { rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] } },
   {
     files: ['src/**/*.ts', 'plugins/**/*.ts'],
-    // Templates of HTML, CSS and Markdown output may be as long as the line they render.
-    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true, ignoreTemplateLiterals: true }] },
+    // Strings and templates count too: long messages and HTML are built from pieces. Core `max-len`
+    // is deprecated but kept until ESLint 11; then it is `@stylistic/max-len` with the same options.
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true }] },
   },
 )

@@ -29,6 +29,9 @@ import { captureDir } from './staging.js'
  * recover` renames the previous output back. Builds without such plugins never get here.
  */
 
+/** The end of the warning when outDir writers run but the adapter cannot tell which directory they write. */
+export const PASS_OUTDIR = 'pass "outDir" to emit-optimizer to keep their writes in the transaction.'
+
 /** The names, among `plugins`, that the options declare as outDir writers (first occurrence each). */
 export function outDirWritersIn(instance: PluginInstance, plugins: ReadonlyArray<{ name?: string } | null | undefined>): string[] {
   const writers = new Set(instance.options.outDirWriters)

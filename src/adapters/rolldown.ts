@@ -6,7 +6,7 @@ import { ownedByRun, stagingDirFor } from '../core/bundler-staging.js'
 import { warmUpEngine } from '../core/warm-up.js'
 import { bundleEntries } from './entry-graph.js'
 import { captureDir, removeDir, sweepStaleStaging } from './staging.js'
-import { flattenPlugins, InPlaceOutputs, outDirWritersIn } from './outdir-writers.js'
+import { flattenPlugins, InPlaceOutputs, outDirWritersIn, PASS_OUTDIR } from './outdir-writers.js'
 
 /**
  * Rolldown (JS API, CLI, `watch()`).
@@ -95,7 +95,7 @@ export function rolldownAdapter(instance: PluginInstance): Partial<RolldownPlugi
         if (writers.length === 0) return
         const { outDir } = instance.options
         if (!outDir || ownedByRun(path.resolve(root, outDir))) {
-          if (!outDir) this.warn(`${writers.join(', ')} write the output directory by path: pass "outDir" to emit-optimizer to keep their writes in the transaction.`)
+          if (!outDir) this.warn(`${writers.join(', ')} write the output directory by path: ${PASS_OUTDIR}`)
           return
         }
         inPlace = new InPlaceOutputs(instance, { bundler: 'rolldown', root, logger: contextLogger(this), writers }, [path.resolve(root, outDir)])

@@ -33,7 +33,7 @@ import type { PluginInstance } from '../plugin/instance.js'
 import { ownedByRun } from '../core/bundler-staging.js'
 import { bundleEntries } from './entry-graph.js'
 import { outputDirOf, RollupBuild } from './rollup-build.js'
-import { flattenPlugins, InPlaceOutputs, inPlacePlugin, outDirWritersIn } from './outdir-writers.js'
+import { flattenPlugins, InPlaceOutputs, inPlacePlugin, outDirWritersIn, PASS_OUTDIR } from './outdir-writers.js'
 
 interface OutputTarget {
   dir?: string | undefined
@@ -83,7 +83,7 @@ export function rollupAdapter(instance: PluginInstance): Partial<RollupPlugin> {
             inPlace = new InPlaceOutputs(instance, { bundler: 'rollup', root: process.cwd(), logger, writers }, dirs)
             return { ...input, plugins: [...flattenPlugins(input.plugins), inPlacePlugin(inPlace)] as InputOptions['plugins'] }
           }
-          this.warn(`${writers.join(', ')} write the output directory by path, which is unknown here: pass "outDir" to emit-optimizer to keep their writes in the transaction.`)
+          this.warn(`${writers.join(', ')} write the output directory by path, which is unknown here: ${PASS_OUTDIR}`)
         }
         if (!supportsFsOption(this.meta.rollupVersion)) {
           this.warn(`Rollup ${this.meta.rollupVersion} has no "fs" option (4.43+): output is written by Rollup, not transactionally.`)

@@ -87,5 +87,8 @@ const PLUGIN_FRAMEWORKS = [
 ] as const
 
 function stepAside(framework: string, why: string, entry: string, slot: string): string {
-  return `[emit-optimizer] ${framework} detected: it ${why}, which the plain Vite plugin cannot make transactional, so it steps aside and this build runs as it would without it. Use unplugin-emit-optimizer/${entry} in ${slot} instead.`
+  return (
+    `[emit-optimizer] ${framework} detected: it ${why}, which the plain Vite plugin cannot make transactional, ` +
+    `so it steps aside and this build runs as it would without it. Use unplugin-emit-optimizer/${entry} in ${slot} instead.`
+  )
 }

@@ -123,7 +123,9 @@ export async function readRunSession(efs: EngineFs, stateDir: string, outDir: st
   } catch (error) {
     throw new EmitOptimizerError(
       'EO_JOURNAL_CORRUPT',
-      `the session file of an interrupted "emit-optimizer run --in-place" cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. A previous output may be waiting in a ".${path.basename(outDir)}.eo-kept-<pid>" directory next to outDir: rename it back to ${outDir} if outDir is damaged, then delete the session file.`,
+      `the session file of an interrupted "emit-optimizer run --in-place" cannot be read: "${file}" (${(error as Error).message}). Nothing was changed. ` +
+        `A previous output may be waiting in a ".${path.basename(outDir)}.eo-kept-<pid>" directory next to outDir: ` +
+        `rename it back to ${outDir} if outDir is damaged, then delete the session file.`,
       { path: file, cause: error },
     )
   }
@@ -174,7 +176,8 @@ export async function recoverRunSession(ctx: EngineContext): Promise<RecoveredRu
   if (session.outDir !== ctx.outDir) {
     throw new EmitOptimizerError(
       'EO_JOURNAL_CORRUPT',
-      `the run session "${runSessionPath(ctx.paths.dir)}" belongs to outDir ${session.outDir}, not ${ctx.outDir}. Nothing was changed; run "emit-optimizer recover --out ${session.outDir}" or pass the stateDir of this outDir.`,
+      `the run session "${runSessionPath(ctx.paths.dir)}" belongs to outDir ${session.outDir}, not ${ctx.outDir}. ` +
+        `Nothing was changed; run "emit-optimizer recover --out ${session.outDir}" or pass the stateDir of this outDir.`,
       { path: runSessionPath(ctx.paths.dir) },
     )
   }

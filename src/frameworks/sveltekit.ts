@@ -77,7 +77,11 @@ class KitBuild {
     for (const run of this.roots.values()) if (isInside(abs, run.outDir)) return run
     const rel = path.relative(this.cwd, abs)
     if (rel === '' || isInside(this.cwd, abs)) {
-      throw new EmitOptimizerError('EO_DANGEROUS_OUTDIR', `the SvelteKit adapter writes to the project root itself: "${abs}". Give the adapter an output directory (adapter-static \`pages\`/\`assets\`).`, { path: abs })
+      throw new EmitOptimizerError(
+        'EO_DANGEROUS_OUTDIR',
+        `the SvelteKit adapter writes to the project root itself: "${abs}". Give the adapter an output directory (adapter-static \`pages\`/\`assets\`).`,
+        { path: abs },
+      )
     }
     const outDir = rel.startsWith('..') || path.isAbsolute(rel) ? (isDir ? abs : path.dirname(abs)) : path.join(this.cwd, rel.split(path.sep)[0]!)
     const run = startStagedBuild(this.instance, { bundler: 'vite', outDir, root: this.cwd, cleans: () => false, logger: this.logger })

@@ -108,7 +108,9 @@ export class ObjectStore {
   /** The bytes of object `sha256`, verified; `EO_HISTORY_CORRUPT` when missing or altered. */
   async read(sha256: string, forPath: string, versionId: string): Promise<Buffer> {
     const file = this.paths.object(sha256)
-    const fix = `Run "emit-optimizer history repair --out <dir>" (it re-stores what outDir still holds and drops what cannot be restored), or restore another version; outDir was not changed.`
+    const fix =
+      'Run "emit-optimizer history repair --out <dir>" (it re-stores what outDir still holds and drops what cannot be restored), ' +
+      'or restore another version; outDir was not changed.'
     let bytes: Buffer
     try {
       bytes = await this.efs.readFile(file)

@@ -88,7 +88,9 @@ export function latencyBuckets(durationsMs: readonly number[]): Array<{ label: s
     const index = bounds.findIndex((bound) => ms <= bound)
     counts[index < 0 ? bounds.length : index]! += 1
   }
-  return counts.map((value, i) => ({ label: i < bounds.length ? `≤${bounds[i]! >= 1 ? bounds[i] : bounds[i]!.toFixed(2).replace(/0$/, '')}` : '>1000', value }))
+  // Sub-millisecond bounds without a float's tail: ≤0.1, ≤0.25, ≤0.5.
+  const label = (bound: number) => `≤${bound >= 1 ? bound : bound.toFixed(2).replace(/0$/, '')}`
+  return counts.map((value, i) => ({ label: i < bounds.length ? label(bounds[i]!) : '>1000', value }))
 }
 
 const STYLE = `

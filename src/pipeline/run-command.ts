@@ -96,7 +96,8 @@ function failureOf(exit: CommandExit, command: string, outDir: string): EmitOpti
   if (exit.spawnError)
     return new EmitOptimizerError(
       'EO_COMMAND_FAILED',
-      `the command could not be started: ${command} (${exit.spawnError.message}); ${kept}. Check the program name and PATH (npm scripts put node_modules/.bin on it).`,
+      `the command could not be started: ${command} (${exit.spawnError.message}); ${kept}. ` +
+        'Check the program name and PATH (npm scripts put node_modules/.bin on it).',
       { cause: exit.spawnError },
     )
   if (exit.interrupted)
@@ -138,7 +139,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   if (mode === 'in-place' && process.platform === 'win32')
     throw new EmitOptimizerError(
       'EO_INVALID_OPTION',
-      `--in-place needs a POSIX system (it holds the command at a /bin/sh gate in its own process group); on Windows point the tool at {out} instead (outDir: ${outDir}).`,
+      '--in-place needs a POSIX system (it holds the command at a /bin/sh gate in its own process group); ' +
+        `on Windows point the tool at {out} instead (outDir: ${outDir}).`,
     )
   const dir = mode === 'redirect' ? stagingDirFor(outDir) : outDir
   const command = substitute(options.command, dir)

@@ -119,9 +119,14 @@ function summaryLines(s: BuildSummary, cwd: string): string[] {
 function sizeLine(sizes: NonNullable<BuildSummary['sizes']>): string {
   const { all } = sizes.totals
   const compression = all.gzip !== null ? 'gzip' : all.brotli !== null ? 'brotli' : 'raw'
-  const parts = [formatBytes(all.raw), ...(all.gzip !== null ? [`gzip ${formatBytes(all.gzip)}`] : []), ...(all.brotli !== null ? [`brotli ${formatBytes(all.brotli)}`] : [])]
-  if (sizes.previous) parts.push(`${formatDelta(sizes.previous.totals.all[compression])} vs previous`)
-  parts.push(sizes.baseline ? `${formatDelta(sizes.baseline.totals.all[compression])} vs ${sizes.baseline.label}` : `no baseline (${sizes.baselineWanted})`)
+  const parts = [
+    formatBytes(all.raw),
+    ...(all.gzip !== null ? [`gzip ${formatBytes(all.gzip)}`] : []),
+    ...(all.brotli !== null ? [`brotli ${formatBytes(all.brotli)}`] : []),
+  ]
+  const { previous, baseline } = sizes
+  if (previous) parts.push(`${formatDelta(previous.totals.all[compression])} vs previous`)
+  parts.push(baseline ? `${formatDelta(baseline.totals.all[compression])} vs ${baseline.label}` : `no baseline (${sizes.baselineWanted})`)
   return parts.join(' · ')
 }
 

@@ -33,7 +33,8 @@ export const runVerb: Verb = {
     const stageEnv = ctx.flags.string('stage-env')
     if (!inPlace && stageEnv === undefined && !ctx.args.some((arg) => arg.includes(OUT_PLACEHOLDER))) {
       throw new UsageError(
-        `the command is not told where to write: put ${OUT_PLACEHOLDER} where it takes its output directory (-- tsc --outDir ${OUT_PLACEHOLDER}), pass --stage-env <VAR> for a tool that reads it from the environment, or use --in-place for a tool that can only write ${outDir(ctx)} itself`,
+        `the command is not told where to write: put ${OUT_PLACEHOLDER} where it takes its output directory (-- tsc --outDir ${OUT_PLACEHOLDER}), ` +
+          `pass --stage-env <VAR> for a tool that reads it from the environment, or use --in-place for a tool that can only write ${outDir(ctx)} itself`,
       )
     }
     const json = ctx.flags.boolean('json')

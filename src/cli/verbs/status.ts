@@ -32,7 +32,9 @@ export const statusVerb: Verb = {
         'run',
         r
           ? `in-place run of pid ${r.pid} since ${formatTime(r.createdAt)} (${r.command}), ${r.phase}; ` +
-            `${r.alive ? `the previous output waits in ${displayPath(r.kept, ctx.cwd)}` : `killed: run "${recoverCommand(ctx)}" to restore the previous output`}`
+            (r.alive
+              ? `the previous output waits in ${displayPath(r.kept, ctx.cwd)}`
+              : `killed: run "${recoverCommand(ctx)}" to restore the previous output`)
           : 'none',
       ],
     ]

@@ -44,8 +44,10 @@ export const verifyVerb: Verb = {
       for (const line of [...listLines('M', 'modified', modified), ...listLines('D', 'missing', missing), ...listLines('?', 'extra', extra)]) ctx.io.out(line)
     }
     if (result.pendingJournal) ctx.io.out(pendingHint)
-    if (history !== undefined && history.versions > 0)
-      ctx.io.out(`history: ${plural(history.versions, 'version')}, ${plural(history.objects, 'stored file')} hashed, ${history.ok ? 'all restorable' : 'damaged'}`)
+    if (history !== undefined && history.versions > 0) {
+      const stored = `${plural(history.versions, 'version')}, ${plural(history.objects, 'stored file')} hashed`
+      ctx.io.out(`history: ${stored}, ${history.ok ? 'all restorable' : 'damaged'}`)
+    }
     for (const line of history === undefined ? [] : damageLines(ctx, history)) ctx.io.out(line)
     return code
   },

@@ -43,7 +43,9 @@ export const incremental: PublishStrategy = {
     // A directory where a new file goes (directory → file) leaves whole, before the puts, into
     // b/r<n>; the stale files beneath it go with it instead of one by one.
     const inReplaced = (p: string): boolean => plan.replacedDirs.some((dir) => p.startsWith(`${dir}/`))
-    const dels: DelOp[] = plan.deletes.filter((p) => !inReplaced(p)).map((p, i) => ({ op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true } : {}) }))
+    const dels: DelOp[] = plan.deletes
+      .filter((p) => !inReplaced(p))
+      .map((p, i) => ({ op: 'del', path: p, backup: `b/d${i}`, ...(early.has(p) ? { early: true } : {}) }))
     const moved: DelOp[] = plan.replacedDirs.map((p, i) => ({ op: 'del', path: p, backup: `b/r${i}`, early: true, dir: true }))
     ops.unshift(...moved, ...dels.filter((op) => op.early))
     ops.push(...dels.filter((op) => !op.early))

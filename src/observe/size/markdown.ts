@@ -58,10 +58,9 @@ export function renderMarkdown(input: MarkdownInput): string {
     s.levels.gzip !== false ? `gzip ${formatBytes(all.gzip!)}` : null,
     s.levels.brotli !== false ? `brotli ${formatBytes(all.brotli!)}` : null,
   ].filter((x) => x !== null)
-  lines.push(
-    `**${formatBytes(all.raw)}** in ${all.files} files${compressed.length ? ` (${compressed.join(', ')})` : ''}${deltas.length ? ` · ${deltas.join(' · ')}` : ''}`,
-    '',
-  )
+  const compressedText = compressed.length ? ` (${compressed.join(', ')})` : ''
+  const deltasText = deltas.length ? ` · ${deltas.join(' · ')}` : ''
+  lines.push(`**${formatBytes(all.raw)}** in ${all.files} files${compressedText}${deltasText}`, '')
 
   const header = [
     'kind',
