@@ -11,7 +11,8 @@ import type { BuildReport, BundlerName } from '../observe/types.js'
  * is redirected to a staging sibling (same filesystem, same depth) for the whole run, so the
  * bundler builds, the rendered pages and whatever integrations write afterwards all land there.
  * The staging dir is committed once, when the framework says its build is done, through the same
- * capture and engine as a bundler build. Until then outDir is never touched, so a failure
+ * capture and engine as a bundler build, its files adopted (renamed into place, not written
+ * again: zero copy). Until then outDir is never touched, so a failure
  * anywhere (bundling, rendering, prerendering, a post-build step) keeps the previous output byte
  * for byte.
  *
@@ -87,15 +88,20 @@ export function startStagedBuild(instance: PluginInstance, ctx: StagedBuildConte
       settled = true
       const tx = capture()
       try {
-        captureDir(tx, staging)
+        // Adopted (zero copy): the commit renames the staged files into place, so the staging
+        // dir may only go once the engine is done with them; what it still holds then is what
+        // stayed (unchanged files, directories), removed in the background while the report is made.
+        captureDir(tx, staging, true)
         for (const dir of emptiedDirs) if (dir !== '') for (const file of listFiles(path.join(tx.outDir, dir), dir)) if (!tx.has(file)) tx.delete(file)
       } catch (error) {
         await removeDirLater(staging)
         open.delete(staging)
         return tx.abort(error)
       }
-      const removal = removeDirLater(staging)
-      const report = await tx.commit()
+      let removal: Promise<void> | undefined
+      const report = await tx.commit(() => {
+        removal = removeDirLater(staging)
+      })
       await removal
       open.delete(staging)
       return report

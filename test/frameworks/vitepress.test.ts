@@ -24,6 +24,28 @@ const dist = (project: string): string => starter.outDir(project)
 const build = (project: string): Promise<RunResult> => starter.build(project)
 const project = (label: string, entry: 'vitepress' | 'vite' | undefined, siteLines = ''): string => starter.project(made, label, entry, siteLines)
 
+/**
+ * Site config lines: a user `buildEnd` (runs before the commit, while siteConfig.outDir is the
+ * staging dir) recording the inode of every file VitePress wrote, in `<project>/staged-inodes.json`.
+ */
+const RECORD_INODES = `  async buildEnd(site) {
+    const fs = await import('node:fs')
+    const path = await import('node:path')
+    const inodes = {}
+    for (const rel of fs.readdirSync(site.outDir, { recursive: true })) {
+      const stats = fs.statSync(path.join(site.outDir, rel))
+      if (stats.isFile()) inodes[rel.split(path.sep).join('/')] = stats.ino
+    }
+    fs.writeFileSync(path.join(site.root, '..', 'staged-inodes.json'), JSON.stringify(inodes))
+  },
+`
+
+/** Files of dist that are not the inode VitePress wrote them as: copied at commit instead of renamed (zero copy). */
+function copiedFiles(project: string, files: Iterable<string>): string[] {
+  const inodes = JSON.parse(fs.readFileSync(path.join(project, 'staged-inodes.json'), 'utf8')) as Record<string, number>
+  return [...files].filter((file) => fs.statSync(path.join(dist(project), file)).ino !== inodes[file])
+}
+
 async function buildOk(dir: string): Promise<RunResult> {
   const result = await build(dir)
   expect(result.code, result.output).toBe(0)
@@ -44,9 +66,11 @@ afterAll(() => {
 describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepress`, { timeout: 300_000 }, () => {
   it('writes the same files and bytes as VitePress alone, in one commit shown at VitePress\'s log level; .temp is not an output', async () => {
     expect([...nativeTree.keys()]).toEqual(expect.arrayContaining(['index.html', 'markdown-examples.html', 'api-examples.html', '404.html', 'hashmap.json']))
-    const dir = project('vitepress-entry', 'vitepress')
+    const dir = project('vitepress-entry', 'vitepress', RECORD_INODES)
     const result = await buildOk(dir)
     expect(diffTrees(snapshot(dist(dir)), nativeTree)).toEqual([])
+    // Zero copy: every published file is the one VitePress wrote into staging, renamed.
+    expect(copiedFiles(dir, nativeTree.keys())).toEqual([])
     const report = latestReport(dir)
     expect(report).toMatchObject({ status: 'committed', outDir: dist(dir), files: { written: nativeTree.size, total: nativeTree.size } })
     expect(result.output).toMatch(new RegExp(`emit-optimizer: ${nativeTree.size} written · 0 unchanged · 0 deleted .* committed`))
@@ -67,7 +91,7 @@ describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepre
   })
 
   it('one changed page rewrites only the files whose bytes changed', async () => {
-    const dir = project('vitepress-change', 'vitepress')
+    const dir = project('vitepress-change', 'vitepress', RECORD_INODES)
     await buildOk(dir)
     const treeBefore = snapshot(dist(dir))
     const stampsBefore = stamps(dist(dir))
@@ -78,6 +102,7 @@ describe(`VitePress ${VITEPRESS} starter through unplugin-emit-optimizer/vitepre
     const changed = [...treeAfter.keys()].filter((file) => JSON.stringify(treeAfter.get(file)) !== JSON.stringify(treeBefore.get(file))).sort()
     const removed = [...treeBefore.keys()].filter((file) => !treeAfter.has(file)).sort()
     expect(changed).toContain('markdown-examples.html')
+    expect(copiedFiles(dir, changed)).toEqual([])
     const report = latestReport(dir)
     expect(report.changed.filter((file) => file.status === 'written').map((file) => file.path).sort()).toEqual(changed)
     expect(report.changed.filter((file) => file.status === 'deleted').map((file) => file.path).sort()).toEqual(removed)

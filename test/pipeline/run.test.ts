@@ -564,6 +564,132 @@ await new Promise((resolve, reject) => compiler.run((error, stats) => (error || 
   }
 })
 
+/**
+ * A command that writes its whole output into `{out}` (emptied first) and then records the inode
+ * of every file it wrote in $INODES: what the published files must still be (zero copy). FAIL
+ * makes it exit 3 after writing.
+ */
+const GEN_MJS = `import fs from 'node:fs'
+import path from 'node:path'
+const out = process.argv[2]
+const version = process.env.VERSION ?? '1'
+const files = {
+  'index.html': '<html>version ' + version + '</html>\\n',
+  'assets/app.js': 'console.log(' + version + ')\\n',
+  'assets/site.css': 'body { color: #222 }\\n',
+  'data/big.bin': 'x'.repeat(256 * 1024) + version,
+  'data/same.txt': 'never changes\\n',
+}
+fs.rmSync(out, { recursive: true, force: true })
+const inodes = {}
+for (const [rel, text] of Object.entries(files)) {
+  fs.mkdirSync(path.dirname(path.join(out, rel)), { recursive: true })
+  fs.writeFileSync(path.join(out, rel), text)
+  inodes[rel] = fs.statSync(path.join(out, rel)).ino
+}
+fs.writeFileSync(process.env.INODES, JSON.stringify(inodes))
+if (process.env.FAIL) process.exit(3)
+`
+
+describe('run: the files the command wrote are published by rename (zero copy)', () => {
+  const MODES = ['redirect', 'in-place'] as const
+  function genProject(): string {
+    const root = scope.tempRoot('eo-run-adopt-')
+    fs.writeFileSync(path.join(root, 'gen.mjs'), GEN_MJS)
+    return root
+  }
+  const modeFlags = (mode: (typeof MODES)[number]): string[] => (mode === 'in-place' ? ['--in-place'] : [])
+  const runGen = (root: string, mode: (typeof MODES)[number], env: NodeJS.ProcessEnv, ...flags: string[]): Run =>
+    cli(['run', ...modeFlags(mode), '--root', root, '--out', 'dist', ...flags, '--', process.execPath, 'gen.mjs', '{out}'], { ...env, INODES: path.join(root, 'inodes.json') })
+  const staged = (root: string): Record<string, number> => JSON.parse(fs.readFileSync(path.join(root, 'inodes.json'), 'utf8')) as Record<string, number>
+  /** Files of dist that are not the inode the command wrote (copied instead of renamed). */
+  const copied = (root: string, files: Iterable<string>): string[] => {
+    const inodes = staged(root)
+    return [...files].filter((rel) => fs.statSync(path.join(root, 'dist', rel)).ino !== inodes[rel])
+  }
+  const nativeGen = (root: string, version: string): Tree => {
+    const dir = path.join(root, 'native')
+    expect(spawnSync(process.execPath, ['gen.mjs', dir], { cwd: root, env: { ...process.env, VERSION: version, INODES: path.join(root, 'native-inodes.json') } }).status).toBe(0)
+    return snapshot(dir)
+  }
+
+  for (const mode of MODES) {
+    it(`${mode}: new and changed files keep the inode the command gave them; a no-change rerun touches nothing; a failure keeps the previous output`, { timeout: 300_000 }, () => {
+      const root = genProject()
+      const dist = path.join(root, 'dist')
+      const first = json<RunJson>(runGen(root, mode, { VERSION: '1' }, '--json'))
+      expect(first).toMatchObject({ status: 'committed', stats: { written: 5, deleted: 0 } })
+      expect(diffTrees(snapshot(dist), nativeGen(root, '1'))).toEqual([])
+      expect(copied(root, snapshot(dist).keys())).toEqual([])
+
+      const before = state(dist)
+      expect(json<RunJson>(runGen(root, mode, { VERSION: '1' }, '--json')).stats).toEqual(expect.objectContaining({ written: 0, unchanged: 5, deleted: 0 }))
+      expect(expectMinimal(before, dist)).toEqual([])
+
+      expect(json<RunJson>(runGen(root, mode, { VERSION: '2' }, '--json')).stats).toEqual(expect.objectContaining({ written: 3, unchanged: 2 }))
+      const rewritten = expectMinimal(before, dist)
+      expect(rewritten).toEqual(['assets/app.js', 'data/big.bin', 'index.html'])
+      expect(copied(root, rewritten)).toEqual([])
+      expect(diffTrees(snapshot(dist), nativeGen(root, '2'))).toEqual([])
+
+      const committed = state(dist)
+      const failed = runGen(root, mode, { VERSION: '3', FAIL: '1' })
+      expect(failed.code, failed.stderr).toBe(3)
+      expect(diffTrees(snapshot(dist), committed.tree)).toEqual([])
+      expect(expectMinimal(committed, dist)).toEqual([])
+      expect(litter(root)).toEqual([])
+    })
+  }
+
+  it('SIGKILL right before seeded renames that adopt or publish the command\'s files: recover leaves exactly the previous or the new output, no litter', { timeout: 300_000 }, () => {
+    const rng = seeded(37)
+    for (const mode of MODES) {
+      const root = genProject()
+      const dist = path.join(root, 'dist')
+      const fixture = (kind: 'adopt' | 'publish', killAt: number): Run => {
+        const input = { root, outDir: 'dist', command: [process.execPath, 'gen.mjs', '{out}'], mode, kind, killAt }
+        const env = { ...process.env, VERSION: '2', INODES: path.join(root, 'inodes.json') }
+        const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/run-adopt-kill.mts', JSON.stringify(input)], { cwd: REPO, encoding: 'utf8', env })
+        return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr }
+      }
+      const previous = (): Tree => {
+        const v1 = runGen(root, mode, { VERSION: '1' })
+        expect(v1.code, v1.stderr).toBe(0)
+        return snapshot(dist)
+      }
+      const a = previous()
+      const b = nativeGen(root, '2')
+      const dry = fixture('adopt', 0)
+      expect(dry.code, dry.stderr).toBe(0)
+      const counts = JSON.parse(/RESULT (.*)/.exec(dry.stdout)?.[1] ?? 'null') as { adopt: number; publish: number; stagedWrites: number; status: string }
+      // Every changed file is renamed out of the command's directory, none written into the engine's staging.
+      expect(counts).toMatchObject({ adopt: 3, publish: 3, stagedWrites: 0, status: 'committed' })
+      expect(diffTrees(snapshot(dist), b)).toEqual([])
+      const points = [
+        ['adopt', 1],
+        ['adopt', rng.int(2, counts.adopt)],
+        ['publish', rng.int(1, counts.publish)],
+      ] as const
+      for (const [kind, killAt] of points) {
+        expect(diffTrees(previous(), a)).toEqual([])
+        const killed = fixture(kind, killAt)
+        expect(killed.signal, `${mode} ${kind} #${killAt}: ${killed.stdout}${killed.stderr}`).toBe('SIGKILL')
+        const recovered = cli(['recover', '--root', root, '--out', 'dist'])
+        expect(recovered.code, recovered.stderr).toBe(0)
+        const tree = snapshot(dist)
+        // Before the journal is prepared (adopting) only the previous output can come back.
+        const expected = kind === 'adopt' || JSON.stringify(tree.get('index.html')) === JSON.stringify(a.get('index.html')) ? a : b
+        expect(diffTrees(tree, expected), `${mode} ${kind} #${killAt}`).toEqual([])
+        expect(litter(root), `${mode} ${kind} #${killAt}`).toEqual([])
+      }
+      const next = runGen(root, mode, { VERSION: '2' })
+      expect(next.code, next.stderr).toBe(0)
+      expect(diffTrees(snapshot(dist), b)).toEqual([])
+      expect(litter(root)).toEqual([])
+    }
+  })
+})
+
 describe('run: usage', () => {
   it('refuses a redirect command that is not told where to write, a run without a command, and a dangerous outDir before running anything', () => {
     const root = scope.tempRoot('eo-run-usage-')

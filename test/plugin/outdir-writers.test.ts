@@ -55,7 +55,24 @@ interface Run {
   plugin: boolean
   fail?: Hook
   reports?: BuildReport[]
+  /** Filled with the inode of every file in dist as the build left it (before the commit). */
+  inodes?: Map<string, string>
 }
+
+/** Records dist's inodes in closeBundle, which runs before the in-place session's (order 'post'). */
+function recordInodes(dist: string, into: Map<string, string>): Plugin {
+  return {
+    name: 'test-inodes',
+    closeBundle() {
+      into.clear()
+      for (const [rel, stamp] of fileStamps(dist)) into.set(rel, stamp.split(':')[1]!)
+    },
+  }
+}
+
+/** Files of dist whose inode is not the one the build left: copied at commit instead of renamed (zero copy). */
+const copiedFiles = (dist: string, files: Iterable<string>, inodes: Map<string, string>): string[] =>
+  [...files].filter((rel) => fileStamps(dist).get(rel)?.split(':')[1] !== inodes.get(rel))
 
 function rollupConfig(dir: string, run: Run): RollupOptions & { output: { dir: string; format: 'es' } } {
   const plugins: Plugin[] = [
@@ -64,6 +81,7 @@ function rollupConfig(dir: string, run: Run): RollupOptions & { output: { dir: s
     copy({ targets: [{ src: path.join(dir, 'assets/logo.txt'), dest: path.join(dir, 'dist') }] }),
     failing(run.fail),
   ]
+  if (run.inodes) plugins.push(recordInodes(path.join(dir, 'dist'), run.inodes))
   if (run.plugin) plugins.push(unplugin.rollup({ summary: false, stateDir: path.join(dir, '.eo-state'), onReport: (r) => void run.reports?.push(r) }) as Plugin)
   return { input: path.join(dir, 'src/main.js'), plugins, output: { dir: path.join(dir, 'dist'), format: 'es' } }
 }
@@ -89,10 +107,14 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
     for (const dir of [native, ours]) withAsset(dir)
     await rollupBuild(native, { plugin: false })
     const reports: BuildReport[] = []
-    await rollupBuild(ours, { plugin: true, reports })
+    const inodes = new Map<string, string>()
+    await rollupBuild(ours, { plugin: true, reports, inodes })
     expect(reports.map((r) => r.status)).toEqual(['committed'])
     expect(diffTrees(snapshot(path.join(ours, 'dist')), snapshot(path.join(native, 'dist')))).toEqual([])
     expect(snapshot(path.join(ours, 'dist')).has('logo.txt')).toBe(true)
+    // Zero copy: the files the build wrote into outDir's place are the published ones.
+    expect(inodes.size).toBeGreaterThan(2)
+    expect(copiedFiles(path.join(ours, 'dist'), inodes.keys(), inodes)).toEqual([])
 
     const before = fileStamps(path.join(ours, 'dist'))
     await rollupBuild(ours, { plugin: true, reports })
@@ -102,12 +124,13 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
     editChart(native)
     editChart(ours)
     await rollupBuild(native, { plugin: false })
-    await rollupBuild(ours, { plugin: true, reports })
+    await rollupBuild(ours, { plugin: true, reports, inodes })
     expect(diffTrees(snapshot(path.join(ours, 'dist')), snapshot(path.join(native, 'dist')))).toEqual([])
     const after = fileStamps(path.join(ours, 'dist'))
     const touched = [...after.keys()].filter((file) => after.get(file) !== before.get(file))
     expect(touched.sort()).toEqual(writtenFiles(reports[2]!))
     expect(touched.length).toBeGreaterThan(0)
+    expect(copiedFiles(path.join(ours, 'dist'), touched, inodes)).toEqual([])
     expect(touched).not.toContain('logo.txt')
     expect(stagingLeftovers(path.join(ours, 'dist'))).toEqual([])
   })
