@@ -34,10 +34,13 @@ const CODES: Record<Exclude<FaultCode, 'EMFILE'>, EmitOptimizerErrorCode> = {
   ENAMETOOLONG: 'EO_NAME_TOO_LONG',
 }
 
-/** A phase: the sync call to fail, and which of its calls (by destination or path). */
+/**
+ * A phase: the sync call to fail, and which of its calls (by destination or path). Staged files and
+ * objects are created with `openSync` for writing (then written and `fstat`ed through the descriptor).
+ */
 const PHASES = [
-  { phase: 'stage: writing a staged file', method: 'writeFileSync', match: /\/tx-[^/]+\/s\// },
-  { phase: 'history: writing into the object store', method: 'writeFileSync', match: /\/history\/objects\// },
+  { phase: 'stage: writing a staged file', method: 'openSync', match: /\/tx-[^/]+\/s\// },
+  { phase: 'history: writing into the object store', method: 'openSync', match: /\/history\/objects\// },
   { phase: 'apply: renaming into outDir', method: 'renameSync', match: /\/dist\/[^/]+$/ },
   { phase: 'delete: moving a stale file aside', method: 'renameSync', match: /\/tx-[^/]+\/b\/d\d+$/ },
 ] as const
@@ -88,8 +91,9 @@ describe('a failing fs call during the commit of a real Rollup build', () => {
     const real = (fs as unknown as SyncFs)[method]
     let failed = 0
     vi.spyOn(fs as unknown as SyncFs, method).mockImplementation((...args: unknown[]) => {
-      const target = String(method === 'writeFileSync' ? args[0] : args[1])
-      if (failed === 0 && match.test(target)) {
+      const target = String(method === 'openSync' ? args[0] : args[1])
+      const creates = method !== 'openSync' || /[wa]/.test(String(args[1]))
+      if (failed === 0 && creates && match.test(target)) {
         failed++
         throw injectedError(errno, method, target)
       }
