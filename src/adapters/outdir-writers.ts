@@ -166,7 +166,7 @@ export class InPlaceBuild {
       let unread: unknown
       if (error === undefined) {
         try {
-          // Adopted (zero copy): \`work\` (what the build left in outDir's place, renamed back
+          // Adopted (zero copy): `work` (what the build left in outDir's place, renamed back
           // out of it) is removed below, after the commit, so its files are renamed into place.
           captureDir(capture, session.work, true)
         } catch (readError) {

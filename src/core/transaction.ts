@@ -184,14 +184,13 @@ async function resolvePending(
   const deletes: string[] = []
   // Plain writes and deletes need no I/O: only edits go through the queue (a per-item task
   // costs about a microsecond more per file, 2000 of them in a large build).
-  const reading: Array<[string, Pending]> = []
+  const reading: Array<[string, Exclude<Pending, { kind: 'delete' }>]> = []
   for (const [rel, entry] of pending) {
     if (entry.kind === 'delete') deletes.push(rel)
     else if (entry.kind === 'write' && entry.edits.length === 0) desired.set(rel, desiredFile(rel, entry.contents, entry.mode, entry.from))
     else reading.push([rel, entry])
   }
   await ctx.queue.each(reading, async ([rel, entry]) => {
-    if (entry.kind === 'delete') return
     let contents: Uint8Array
     let mode: number | undefined
     let from: string | undefined

@@ -163,7 +163,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     let unread: unknown
     if (!failure) {
       try {
-        // Adopted (zero copy): \`output\` is a sibling of outDir (same filesystem) that \`finish\`
+        // Adopted (zero copy): `output` is a sibling of outDir (same filesystem) that `finish`
         // removes after the commit, so the command's files are renamed into place, not rewritten.
         captureDir(tx, output, true)
       } catch (error) {

@@ -135,13 +135,19 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
     expect(stagingLeftovers(path.join(ours, 'dist'))).toEqual([])
   })
 
-  it.each(HOOKS)('a failure in %s keeps the previous output byte for byte, with the original error', async (hook) => {
+  /** An app built once with the plugin (its output's tree and stamps), then edited for the next build. */
+  const builtThenEdited = async (): Promise<{ dir: string; tree: ReturnType<typeof snapshot>; stamps: Map<string, string> }> => {
     const dir = tempApp('rollup-app', temps)
     withAsset(dir)
     await rollupBuild(dir, { plugin: true })
     const tree = snapshot(path.join(dir, 'dist'))
     const stamps = fileStamps(path.join(dir, 'dist'))
     editChart(dir)
+    return { dir, tree, stamps }
+  }
+
+  it.each(HOOKS)('a failure in %s keeps the previous output byte for byte, with the original error', async (hook) => {
+    const { dir, tree, stamps } = await builtThenEdited()
     const reports: BuildReport[] = []
     await expect(rollupBuild(dir, { plugin: true, fail: hook, reports })).rejects.toThrow(`planted failure in ${hook}`)
     expect(diffTrees(snapshot(path.join(dir, 'dist')), tree)).toEqual([])
@@ -160,12 +166,7 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
   }
 
   it("a failure in another plugin's closeBundle (ours never runs) keeps the previous output when the process ends", { timeout: 120_000 }, async () => {
-    const dir = tempApp('rollup-app', temps)
-    withAsset(dir)
-    await rollupBuild(dir, { plugin: true })
-    const tree = snapshot(path.join(dir, 'dist'))
-    const stamps = fileStamps(path.join(dir, 'dist'))
-    editChart(dir)
+    const { dir, tree, stamps } = await builtThenEdited()
     const child = startChild(CHILD, [dir, 'close-fail'])
     const exit = await child.exited
     expect(exit.code, exit.stderr).not.toBe(0)
@@ -174,12 +175,7 @@ describe('Rollup with rollup-plugin-delete and rollup-plugin-copy', () => {
   })
 
   it('SIGKILL mid-build (after the delete and the copy): the next build puts the previous output back before it starts', { timeout: 120_000 }, async () => {
-    const dir = tempApp('rollup-app', temps)
-    withAsset(dir)
-    await rollupBuild(dir, { plugin: true })
-    const tree = snapshot(path.join(dir, 'dist'))
-    const stamps = fileStamps(path.join(dir, 'dist'))
-    editChart(dir)
+    const { dir, tree, stamps } = await builtThenEdited()
     const child = startChild(CHILD, [dir, 'hold'])
     await child.waitForLine('HELD', 60_000)
     expect(fs.existsSync(path.join(dir, '.eo-state/run-session.json'))).toBe(true)
