@@ -24,13 +24,21 @@ export interface CompressedSizes {
  *
  * Synchronous on purpose: measured on this project's 2-core machines, zlib's async API (a stream
  * and a thread-pool job per call) took 2–4× longer for 600 small chunks than these calls, and it
- * competes with the commit's file system work for the same thread pool.
+ * competes with the commit's file system work for the same thread pool. Many files go to a worker
+ * thread instead (compress-worker.ts).
  */
 export function compressedSizes(file: string, bytes: Uint8Array, levels: CompressionLevels): CompressedSizes {
   if (!isCompressible(file)) return { gzip: levels.gzip === false ? null : bytes.length, brotli: levels.brotli === false ? null : bytes.length }
   // Loaded here, not imported: node:zlib is not in Node's startup snapshot, and this module's
   // levels and cache are needed when an entry is imported, the compression only when sizes are measured.
-  const zlib = process.getBuiltinModule('node:zlib')
+  return compressBytes(process.getBuiltinModule('node:zlib'), bytes, levels)
+}
+
+/**
+ * zlib's gzip and brotli sizes of `bytes`. Self-contained (no reference outside its parameters):
+ * the worker thread runs its source text.
+ */
+export function compressBytes(zlib: typeof import('node:zlib'), bytes: Uint8Array, levels: CompressionLevels): CompressedSizes {
   return {
     gzip: levels.gzip === false ? null : zlib.gzipSync(bytes, { level: levels.gzip }).length,
     brotli: levels.brotli === false ? null : zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: levels.brotli } }).length,

@@ -7,9 +7,10 @@ import { chooseBaseline, defaultBranch, snapshotGit } from './baseline.js'
 import { evaluateBudgets, type BudgetAlert, type BudgetResult } from './budgets.js'
 import { loadHasher } from '../../core/hash.js'
 import { compressedSizes, eachInSlices, SizeCache, type CompressionLevels } from './compress.js'
+import { compressInWorker, WORKER_MIN_BYTES } from './compress-worker.js'
 import { compare, SIZES_FORMAT, totals, type FileSizes, type SizeComparison, type SizeSnapshot, type Totals } from './delta.js'
 import { committedEntries, entrySizes, type EntryPoint, type EntrySizes } from './entries.js'
-import { kindOf, type SizeKind } from './kinds.js'
+import { isCompressible, kindOf, type SizeKind } from './kinds.js'
 import type { ResolvedSizeOptions } from './options.js'
 import { openStore, readCache, readSizeIndex, readSnapshot, saveIndex, sizeStore, writeCache, writeSnapshot } from './store.js'
 
@@ -58,16 +59,19 @@ export interface Prepared {
   stateDir: string
   cache: SizeCache
   compressed: number
-  /** Main-thread time spent hashing and compressing. */
+  /** How many of those a worker thread compressed. */
+  inWorker: number
+  /** Main-thread time spent hashing and compressing (a worker's compression not included). */
   ms: number
 }
 
 const toBytes = (contents: string | Uint8Array): Uint8Array => (typeof contents === 'string' ? Buffer.from(contents) : contents)
 
 /**
- * Started with the commit, so compression overlaps the commit's file system work (which waits on
- * the thread pool while this runs on the main thread, yielding every few ms): hashes the captured
- * files as the manifest will (xxh64) and compresses those the cache lacks.
+ * Started with the commit, so compression overlaps the commit's file system work: hashes the
+ * captured files as the manifest will (xxh64) and compresses those the cache lacks, on a worker
+ * thread when there are many bytes (compress-worker.ts), else on the main thread, yielding every
+ * few ms to the commit's I/O callbacks.
  */
 export async function prepareSizes(input: {
   options: ResolvedSizeOptions
@@ -75,20 +79,39 @@ export async function prepareSizes(input: {
   contents: ReadonlyMap<string, string | Uint8Array>
 }): Promise<Prepared> {
   const stateDir = await input.stateDir
-  const [cache, hasher] = await Promise.all([readCache(sizeStore(stateDir), input.options.levels), loadHasher()])
-  let compressed = 0
+  const { levels } = input.options
+  const [cache, hasher] = await Promise.all([readCache(sizeStore(stateDir), levels), loadHasher()])
+  const misses = new Map<string, { file: string; bytes: Uint8Array }>()
+  let missedBytes = 0
   let ms = 0
   await eachInSlices(input.contents, ([file, contents]) => {
     const started = performance.now()
     const bytes = toBytes(contents)
     const hash = hasher(bytes)
-    if (!cache.get(hash)) {
-      cache.set(hash, compressedSizes(file, bytes, input.options.levels))
-      compressed += 1
+    if (!cache.get(hash) && !misses.has(hash)) {
+      misses.set(hash, { file, bytes })
+      if (isCompressible(file)) missedBytes += bytes.length
     }
     ms += performance.now() - started
   })
-  return { stateDir, cache, compressed, ms }
+  const compressed = misses.size
+  let inWorker = 0
+  if (missedBytes >= WORKER_MIN_BYTES) {
+    const compressible = [...misses].filter(([, miss]) => isCompressible(miss.file))
+    const sizes = await compressInWorker(compressible.map(([, miss]) => miss.bytes), levels)
+    compressible.forEach(([hash], i) => {
+      cache.set(hash, sizes[i]!)
+      misses.delete(hash)
+    })
+    inWorker = compressible.length
+  }
+  // A few files, or those a CDN serves as they are (their raw size, nothing to compress).
+  await eachInSlices(misses, ([hash, { file, bytes }]) => {
+    const sliceStarted = performance.now()
+    cache.set(hash, compressedSizes(file, bytes, levels))
+    ms += performance.now() - sliceStarted
+  })
+  return { stateDir, cache, compressed, inWorker, ms }
 }
 
 const short = (commit: string | undefined) => commit?.slice(0, 7) ?? ''
